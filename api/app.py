@@ -1,0 +1,76 @@
+"""The FastAPI application factory: one app for Serve's ingress, uvicorn and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.docs import install_docs
+from api.errors import install_error_handlers
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.routers import ROUTERS
+from api.runtime import Probe, Runtime
+from store.logs import configure_logging
+from store.settings import Settings, get_settings
+
+DESCRIPTION = (
+    "Switchboard: AI customer service on a Ray cluster. Authenticate with a Bearer JWT from "
+    "`/api/v1/auth/token` or an organization API key (`X-Api-Key: sb_...`)."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    probes: dict[str, Probe] | None = None,
+) -> FastAPI:
+    """Build the app. Pass `runtime` to share pools (tests); otherwise the lifespan builds one.
+
+    `probes` adds readiness checks (the Serve ingress adds one for its application)."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or Runtime.build(settings)
+        app.state.runtime.extra_probes.update(probes or {})
+        if owned:
+            await app.state.runtime.connect_nats()
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="Switchboard API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    install_docs(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Api-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
+    return app
+
+

@@ -1,0 +1,133 @@
+"""Conversations and their messages, always inside the caller's organization."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import Actor, record
+from api.conversations.schemas import ConversationCreate, ConversationUpdate, MessageCreate
+from api.deps import ClientInfo, Principal
+from store.base import utcnow
+from store.pagination import Page, paginate
+from store.scoped import get_scoped, scoped
+from store.tables import Contact, Conversation, Integration, Message, User
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    status: str | None = None
+    priority: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    assignee: str | None = None  # a user id, "me" or "none"
+    contact_id: uuid.UUID | None = None
+    q: str | None = None
+
+
+async def list_conversations(
+    session: AsyncSession, *, principal: Principal, filters: ConversationFilters, limit: int,
+    cursor: str | None,
+) -> Page[Conversation]:
+    stmt = scoped(Conversation, principal.org_id)
+    for column, value in (
+        (Conversation.status, filters.status),
+        (Conversation.priority, filters.priority),
+        (Conversation.category, filters.category),
+        (Conversation.channel, filters.channel),
+        (Conversation.contact_id, filters.contact_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.assignee == "none":
+        stmt = stmt.where(Conversation.assignee_id.is_(None))
+    elif filters.assignee == "me":
+        stmt = stmt.where(Conversation.assignee_id == principal.user_id)
+    elif filters.assignee:
+        stmt = stmt.where(Conversation.assignee_id == uuid.UUID(filters.assignee))
+    if filters.q:
+        stmt = stmt.where(func.lower(Conversation.subject).contains(filters.q.lower(),
+                                                                      autoescape=True))
+    return await paginate(session, stmt, sort_col=Conversation.last_message_at,
+                          id_col=Conversation.id, limit=limit, cursor=cursor)
+
+
+async def _check_refs(session: AsyncSession, org_id: uuid.UUID, refs: dict[str, Any]) -> None:
+    """Referenced rows must be the caller's own: another org's id is 'not found'."""
+    for field, model in (("contact_id", Contact), ("integration_id", Integration),
+                         ("assignee_id", User)):
+        if refs.get(field) is not None:
+            await get_scoped(session, model, org_id, refs[field])
+
+
+async def create_conversation(
+    session: AsyncSession, *, principal: Principal, body: ConversationCreate, client: ClientInfo
+) -> Conversation:
+    data = body.model_dump()
+    await _check_refs(session, principal.org_id, data)
+    row = Conversation(organization_id=principal.org_id, last_message_at=utcnow(), **data)
+    session.add(row)
+    await session.flush()
+    record(session, actor=_actor(principal), client=client, action="conversation.create",
+           target_type="conversation", target_id=row.id)
+    await session.commit()
+    return row
+
+
+async def update_conversation(
+    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID,
+    body: ConversationUpdate, client: ClientInfo,
+) -> Conversation:
+    row = await get_scoped(session, Conversation, principal.org_id, conversation_id,
+                           for_update=True)
+    changes = body.model_dump(exclude_unset=True)
+    await _check_refs(session, principal.org_id, changes)
+    for field, value in changes.items():
+        setattr(row, field, value)
+    record(session, actor=_actor(principal), client=client, action="conversation.update",
+           target_type="conversation", target_id=row.id,
+           details={k: str(v) for k, v in changes.items() if k != "subject"})
+    await session.commit()
+    return row
+
+
+async def list_messages(
+    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID, limit: int,
+    cursor: str | None,
+) -> Page[Message]:
+    await get_scoped(session, Conversation, principal.org_id, conversation_id)
+    stmt = scoped(Message, principal.org_id).where(Message.conversation_id == conversation_id)
+    return await paginate(session, stmt, sort_col=Message.created_at, id_col=Message.id,
+                          limit=limit, cursor=cursor, descending=False)
+
+
+async def add_outbound(
+    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID,
+    body: MessageCreate, client: ClientInfo,
+) -> Message:
+    """An agent's reply, stored `queued`; the channel's connector delivers it (ingestion)."""
+    conversation = await get_scoped(session, Conversation, principal.org_id, conversation_id,
+                                    for_update=True)
+    now = utcnow()
+    message = Message(
+        organization_id=principal.org_id, conversation_id=conversation.id,
+        integration_id=conversation.integration_id, direction="outbound", status="queued",
+        author_id=principal.user_id, subject=body.subject or conversation.subject,
+        text=body.text, html=body.html, created_at=now,
+    )
+    session.add(message)
+    conversation.last_message_at = now
+    await session.flush()
+    record(session, actor=_actor(principal), client=client, action="message.create",
+           target_type="message", target_id=message.id,
+           details={"conversation_id": str(conversation.id)})
+    await session.commit()
+    return message
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.org_id, principal.user_id, principal.api_key_id)

@@ -1,0 +1,37 @@
+"""/api/v1/organization: the caller's own organization."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.audit import Actor, record
+from api.deps import Allowed, ClientDep, CurrentPrincipal, SessionDep
+from api.organizations.schemas import OrganizationRead, OrganizationUpdate
+from store.tables import Organization
+
+router = APIRouter(prefix="/api/v1/organization", tags=["organization"])
+
+CanWrite = Allowed("write:organization")
+
+
+@router.get("", response_model=OrganizationRead)
+async def get_organization(principal: CurrentPrincipal, session: SessionDep) -> OrganizationRead:
+    return OrganizationRead.model_validate(await session.get(Organization, principal.org_id))
+
+
+@router.patch("", response_model=OrganizationRead)
+async def update_organization(
+    body: OrganizationUpdate, principal: CanWrite, session: SessionDep, client: ClientDep
+) -> OrganizationRead:
+    org = await session.get(Organization, principal.org_id, with_for_update=True)
+    assert org is not None
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "settings" in changes:
+        changes["settings"] = {**org.settings, **changes["settings"]}
+    for field, value in changes.items():
+        setattr(org, field, value)
+    record(session, actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+           client=client, action="organization.update", target_type="organization",
+           target_id=org.id, details={"fields": sorted(changes)})
+    await session.commit()
+    return OrganizationRead.model_validate(org)

@@ -1,0 +1,80 @@
+"""What one API process holds for its lifetime: settings, pools, crypto, limits, probes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import nats
+from nats.aio.client import Client as NatsClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.ratelimit import RateLimiter
+from api.security.passwords import Passwords
+from api.security.tokens import AccessTokens
+from store.cache import create_redis
+from store.crypto import SecretBox
+from store.db import create_engine_from, session_factory
+from store.settings import Settings
+
+# A readiness probe answers None when healthy, or a short reason when not.
+Probe = Callable[[], Awaitable[str | None]]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    passwords: Passwords
+    tokens: AccessTokens
+    secret_box: SecretBox
+    limiter: RateLimiter
+    nats: NatsClient | None = None
+    extra_probes: dict[str, Probe] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = create_engine_from(settings)
+        redis = create_redis(settings)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            redis=redis,
+            passwords=Passwords(settings),
+            tokens=AccessTokens(settings),
+            secret_box=SecretBox(settings.secret_keys),
+            limiter=RateLimiter(redis, enabled=settings.rate_limit_enabled),
+        )
+
+    async def connect_nats(self) -> None:
+        """Connect in the background: the API serves (and /ready reports NATS down) meanwhile."""
+        try:
+            self.nats = await nats.connect(
+                self.settings.require("nats_url"),
+                connect_timeout=2,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                allow_reconnect=True,
+            )
+        except (OSError, TimeoutError, nats.errors.Error):
+            self.nats = None
+
+    async def close(self) -> None:
+        if self.nats is not None and not self.nats.is_closed:
+            await self.nats.close()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+async def with_timeout(probe: Probe, seconds: float = 2.0) -> str | None:
+    try:
+        return await asyncio.wait_for(probe(), seconds)
+    except TimeoutError:
+        return "timed out"
+    except Exception as exc:  # noqa: BLE001 - a probe reports any failure as "down"
+        return type(exc).__name__

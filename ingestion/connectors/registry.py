@@ -1,0 +1,18 @@
+"""The one list of connectors. Adding a connector is adding its module's SPEC here."""
+
+from __future__ import annotations
+
+from ingestion.connectors import api, imap
+from ingestion.connectors.base import ConnectorSpec
+
+_SPECS: tuple[ConnectorSpec, ...] = (api.SPEC, imap.SPEC)
+
+REGISTRY: dict[str, ConnectorSpec] = {spec.slug: spec for spec in _SPECS}
+
+
+def get_spec(slug: str) -> ConnectorSpec | None:
+    return REGISTRY.get(slug)
+
+
+def catalogue() -> list[ConnectorSpec]:
+    return sorted(REGISTRY.values(), key=lambda s: s.slug)

@@ -1,0 +1,29 @@
+"""Engine and session factories. One async engine per process, built from the settings."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from store.settings import Settings
+
+
+def async_url(url: str) -> str:
+    """Normalise any PostgreSQL URL to the psycopg 3 driver (sync and async in one package)."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine_from(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        async_url(settings.require("database_url")),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

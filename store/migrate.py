@@ -1,0 +1,34 @@
+"""Programmatic Alembic: `upgrade`/`downgrade` for the launcher, CI and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+HERE = Path(__file__).parent
+
+
+def sync_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.drivername in {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / "migrations"))
+    # ConfigParser interpolates '%': escape it so passwords with '%' survive.
+    cfg.set_main_option("sqlalchemy.url", sync_url(database_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)

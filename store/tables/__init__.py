@@ -1,0 +1,26 @@
+"""All tables, imported together so metadata (and Alembic) sees every one."""
+
+from store.base import Base
+from store.tables.identity import ApiKey, Invitation, Organization, RefreshToken, User
+from store.tables.inbox import Contact, Conversation, Draft, Integration, LabelCorrection, Message
+from store.tables.operations import AIModel, AnalyticsEvent, AuditLog, ProviderUsage, Workflow
+
+__all__ = [
+    "AIModel",
+    "AnalyticsEvent",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Contact",
+    "Conversation",
+    "Draft",
+    "Integration",
+    "Invitation",
+    "LabelCorrection",
+    "Message",
+    "Organization",
+    "ProviderUsage",
+    "RefreshToken",
+    "User",
+    "Workflow",
+]
