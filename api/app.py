@@ -72,5 +72,3 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
     return app
-
-

@@ -52,8 +52,11 @@ def client_info(request: Request) -> ClientInfo:
     if forwarded and ip in trusted:
         ip = forwarded.split(",")[0].strip()
     agent = request.headers.get("user-agent")
-    return ClientInfo(ip=ip, user_agent=agent[:400] if agent else None,
-                      request_id=getattr(request.state, "request_id", None))
+    return ClientInfo(
+        ip=ip,
+        user_agent=agent[:400] if agent else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
 
 
 ClientDep = Annotated[ClientInfo, Depends(client_info)]
@@ -87,7 +90,9 @@ async def _from_api_key(session: AsyncSession, key: str) -> Principal:
     prefix = api_key_prefix(key)
     row = None
     if prefix:
-        row = (await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))).scalar_one_or_none()
+        row = (
+            await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
+        ).scalar_one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, sha256_hex(key)):
         raise Unauthorized("invalid API key", code="invalid_api_key")
     now = datetime.now(UTC)
@@ -96,8 +101,9 @@ async def _from_api_key(session: AsyncSession, key: str) -> Principal:
     if row.last_used_at is None or now - row.last_used_at > API_KEY_TOUCH_INTERVAL:
         await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
         await session.commit()
-    return Principal(org_id=row.organization_id, permissions=frozenset(row.scopes) & ALL,
-                     api_key_id=row.id)
+    return Principal(
+        org_id=row.organization_id, permissions=frozenset(row.scopes) & ALL, api_key_id=row.id
+    )
 
 
 async def _from_jwt(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
@@ -116,7 +122,9 @@ async def _from_jwt(runtime: Runtime, session: AsyncSession, token: str) -> Prin
     return Principal(org_id=org_id, permissions=perms, user_id=user.id, role=user.role)
 
 
-async def current_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal:
+async def current_principal(
+    request: Request, runtime: RuntimeDep, session: SessionDep
+) -> Principal:
     credential = _credential(request)
     if credential.startswith("sb_"):
         principal = await _from_api_key(session, credential)
@@ -143,10 +151,6 @@ def require(permission: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
     return check
-
-
-def Allowed(permission: str) -> Any:  # noqa: N802 - reads as a type in signatures
-    return Annotated[Principal, Depends(require(permission))]
 
 
 async def current_user(principal: CurrentPrincipal, session: SessionDep) -> User:

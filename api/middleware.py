@@ -124,27 +124,32 @@ class BodyLimitMiddleware:
             await self._reject(scope, receive, send)
             return
         seen = 0
-        too_large = False
+        state = {"too_large": False, "replaced": False}
 
         async def counting_receive() -> Message:
-            nonlocal seen, too_large
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    too_large = True
+                    state["too_large"] = True
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
-        except Exception:
-            if too_large:
-                await self._reject(scope, receive, send)
+        async def guarded_send(message: Message) -> None:
+            # The framework may turn our exception into its own 400: answer 413 instead.
+            if state["too_large"]:
+                if not state["replaced"]:
+                    state["replaced"] = True
+                    await self._reject(scope, receive, send)
                 return
-            raise
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except _TooLarge:
+            if not state["replaced"]:
+                await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(

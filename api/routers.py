@@ -5,10 +5,13 @@ from fastapi import APIRouter
 from api import health
 from api.api_keys.routes import router as api_keys
 from api.audit_log.routes import router as audit_log
-from api.auth.routes import me_router, router as auth
+from api.auth.routes import me_router
+from api.auth.routes import router as auth
 from api.contacts.routes import router as contacts
-from api.conversations.routes import messages_router, router as conversations
-from api.integrations.routes import connectors_router, router as integrations
+from api.conversations.routes import messages_router
+from api.conversations.routes import router as conversations
+from api.integrations.routes import connectors_router
+from api.integrations.routes import router as integrations
 from api.organizations.routes import router as organization
 from api.users.routes import router as users
 

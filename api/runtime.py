@@ -76,5 +76,5 @@ async def with_timeout(probe: Probe, seconds: float = 2.0) -> str | None:
         return await asyncio.wait_for(probe(), seconds)
     except TimeoutError:
         return "timed out"
-    except Exception as exc:  # noqa: BLE001 - a probe reports any failure as "down"
+    except Exception as exc:
         return type(exc).__name__

@@ -12,7 +12,7 @@ from store.migrate import sync_url
 from store.tables import Contact, Conversation, Message, Organization, User
 
 DEMO_EMAIL = "demo@switchboard.local"
-DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - a published demo login, refused in production
+DEMO_PASSWORD = "switchboard-demo"
 
 
 @dataclass(frozen=True)
@@ -39,20 +39,38 @@ def seed_demo(database_url: str) -> DemoLogin:
             org = Organization(name="Demo Company", slug="demo")
             session.add(org)
             session.flush()
-            session.add(User(organization_id=org.id, email=DEMO_EMAIL, name="Demo Admin",
-                             role="admin", password_hash=PasswordHasher().hash(DEMO_PASSWORD)))
+            session.add(
+                User(
+                    organization_id=org.id,
+                    email=DEMO_EMAIL,
+                    name="Demo Admin",
+                    role="admin",
+                    password_hash=PasswordHasher().hash(DEMO_PASSWORD),
+                )
+            )
             for subject, text in SAMPLES:
-                contact = Contact(organization_id=org.id, name="Sample Customer",
-                                  email=f"customer+{len(subject)}@example.com")
+                contact = Contact(
+                    organization_id=org.id,
+                    name="Sample Customer",
+                    email=f"customer+{len(subject)}@example.com",
+                )
                 session.add(contact)
                 session.flush()
-                conv = Conversation(organization_id=org.id, channel="api", subject=subject,
-                                    contact_id=contact.id)
+                conv = Conversation(
+                    organization_id=org.id, channel="api", subject=subject, contact_id=contact.id
+                )
                 session.add(conv)
                 session.flush()
-                session.add(Message(organization_id=org.id, conversation_id=conv.id,
-                                    direction="inbound", subject=subject, text=text,
-                                    sender={"email": contact.email, "name": contact.name}))
+                session.add(
+                    Message(
+                        organization_id=org.id,
+                        conversation_id=conv.id,
+                        direction="inbound",
+                        subject=subject,
+                        text=text,
+                        sender={"email": contact.email, "name": contact.name},
+                    )
+                )
         return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, created=True)
     finally:
         engine.dispose()

@@ -1,12 +1,13 @@
 """The Serve application graph: the FastAPI ingress (later with the model deployments' handles).
 
-`serve run serve.app:app` or `cluster/serve_config.yaml` deploys it; `build_app` takes a typed config.
+`serve run serve.app:app_builder` or `cluster/serve_config.yaml` deploys it from a typed config.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 from ray import serve
@@ -57,11 +58,15 @@ class Ingress:
 
 def build_app(config: ServeAppConfig | None = None) -> Application:
     config = config or ServeAppConfig()
-    return Ingress.options(
-        num_replicas=config.ingress_replicas,
-        ray_actor_options={"num_cpus": config.ingress_num_cpus},
-        max_ongoing_requests=config.ingress_max_ongoing_requests,
-    ).bind()
+    deployment: Any = Ingress
+    return cast(
+        Application,
+        deployment.options(
+            num_replicas=config.ingress_replicas,
+            ray_actor_options={"num_cpus": config.ingress_num_cpus},
+            max_ongoing_requests=config.ingress_max_ongoing_requests,
+        ).bind(),
+    )
 
 
 def app_builder(args: dict[str, object]) -> Application:

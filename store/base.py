@@ -45,5 +45,5 @@ class OrgScoped:
     """Every tenant row carries its organization; queries filter on it (store/scoped.py)."""
 
     @declared_attr
-    def organization_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def organization_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=False)

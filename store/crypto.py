@@ -34,7 +34,7 @@ class SecretBox:
         return self._primary
 
     def encrypt(self, payload: dict[str, Any], *, context: str) -> str:
-        """`context` (e.g. the integration id) is bound as associated data: envelopes can't be swapped."""
+        """`context` (the owning row id) is bound as associated data: no swapping."""
         nonce = os.urandom(12)
         sealed = self._keys[self._primary].encrypt(nonce, orjson.dumps(payload), context.encode())
         body = base64.urlsafe_b64encode(nonce + sealed).decode()

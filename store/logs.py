@@ -7,20 +7,21 @@ import sys
 from contextvars import ContextVar
 
 import structlog
+from structlog.types import EventDict
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _SECRET_KEYS = ("password", "secret", "token", "authorization", "api_key", "key")
 
 
-def _add_request_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+def _add_request_id(_: object, __: str, event: EventDict) -> EventDict:
     rid = request_id_var.get()
     if rid and "request_id" not in event:
         event["request_id"] = rid
     return event
 
 
-def _redact(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+def _redact(_: object, __: str, event: EventDict) -> EventDict:
     """Defence in depth: a field whose name smells of a secret is never written out."""
     for name in list(event):
         lowered = name.lower()
@@ -61,5 +62,6 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request
+    for chatty in ("httpx", "httpcore", "nats"):
+        logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))

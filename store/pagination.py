@@ -41,14 +41,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[Any],
     *,
     sort_col: InstrumentedAttribute[Any],
     id_col: InstrumentedAttribute[Any],
     limit: int,
     cursor: str | None,
     descending: bool = True,
-) -> Page[T]:
+) -> Page[Any]:
     """Ordered by (sort_col, id), newest first by default; the cursor is the last row's pair."""
     if cursor:
         sort_value, row_id = decode_cursor(cursor)
@@ -59,7 +59,7 @@ async def paginate(
         stmt = stmt.where(after)
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col.asc(), id_col.asc())
     stmt = stmt.order_by(*order).limit(limit + 1)
-    rows = list((await session.execute(stmt)).scalars().all())
+    rows: list[Any] = list((await session.execute(stmt)).scalars().all())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

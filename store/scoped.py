@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from store.errors import NotFound
 T = TypeVar("T")
 
 
-def scoped(model: type[T], org_id: uuid.UUID) -> Select[tuple[T]]:
+def scoped(model: type[T], org_id: uuid.UUID) -> Select[Any]:
     """SELECT model WHERE organization_id = org_id: the base of every tenant query."""
     return select(model).where(model.organization_id == org_id)  # type: ignore[attr-defined]
 
@@ -37,7 +37,7 @@ async def get_scoped(
     row = (await session.execute(stmt)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"{_label(model)} not found")
-    return row
+    return cast(T, row)
 
 
 async def exists_scoped(

@@ -13,10 +13,13 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Known development-only values: production refuses to start with any of them.
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105
-DEV_SECRET_KEY = "dev:" + base64.urlsafe_b64encode(
-    hashlib.sha256(b"switchboard-dev-only-encryption-key").digest()
-).decode()
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_SECRET_KEY = (
+    "dev:"
+    + base64.urlsafe_b64encode(
+        hashlib.sha256(b"switchboard-dev-only-encryption-key").digest()
+    ).decode()
+)
 
 
 class Environment(StrEnum):
@@ -26,7 +29,7 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    """Every knob of the platform. Unset service URLs mean "start the embedded one" in development."""
+    """Every knob of the platform. An unset service URL means "start the embedded one" (dev)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
@@ -99,17 +102,16 @@ class Settings(BaseSettings):
         if self.switchboard_env is not Environment.PRODUCTION:
             return self
         missing = [
-            name
-            for name in ("database_url", "redis_url", "nats_url")
-            if not getattr(self, name)
+            name for name in ("database_url", "redis_url", "nats_url") if not getattr(self, name)
         ]
         if missing:
             raise ValueError(
                 "production refuses embedded services; set " + ", ".join(m.upper() for m in missing)
             )
-        if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET or len(
-            self.jwt_secret.get_secret_value()
-        ) < 32:
+        if (
+            self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+            or len(self.jwt_secret.get_secret_value()) < 32
+        ):
             raise ValueError("production requires JWT_SECRET (32+ characters, not the default)")
         if any(k.get_secret_value() == DEV_SECRET_KEY for k in self.secret_keys):
             raise ValueError("production requires SECRET_KEYS other than the development key")

@@ -86,8 +86,9 @@ async def db(runtime: Runtime) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 async def session(db: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    async with AsyncSession(bind=db, join_transaction_mode="create_savepoint",
-                            expire_on_commit=False) as s:
+    async with AsyncSession(
+        bind=db, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
         yield s
 
 
@@ -95,8 +96,9 @@ def build_test_app(runtime: Runtime, conn: AsyncConnection) -> Any:
     app = create_app(runtime=runtime)
 
     async def bound_session() -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(bind=conn, join_transaction_mode="create_savepoint",
-                                expire_on_commit=False) as s:
+        async with AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as s:
             yield s
 
     app.dependency_overrides[get_session] = bound_session
@@ -130,28 +132,47 @@ class Tenant:
 async def register(client: httpx.AsyncClient, org: str | None = None) -> Tenant:
     email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
     password = "correct horse battery staple"
-    r = await client.post("/api/v1/auth/register", json={
-        "email": email, "password": password, "name": "Ada Admin",
-        "organization_name": org or f"Org {uuid.uuid4().hex[:6]}",
-    })
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": email,
+            "password": password,
+            "name": "Ada Admin",
+            "organization_name": org or f"Org {uuid.uuid4().hex[:6]}",
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
-    return Tenant(org_id=body["organization"]["id"], user_id=body["user"]["id"], email=email,
-                  password=password, access_token=body["access_token"],
-                  refresh_token=body["refresh_token"])
+    return Tenant(
+        org_id=body["organization"]["id"],
+        user_id=body["user"]["id"],
+        email=email,
+        password=password,
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+    )
 
 
 async def add_user(client: httpx.AsyncClient, admin: Tenant, role: str) -> Tenant:
     """An admin adds a user with `role`; the user signs in and gets tokens."""
     email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
     password = "another long password"
-    r = await client.post("/api/v1/users", headers=admin.headers, json={
-        "email": email, "name": role.title(), "role": role, "password": password})
+    r = await client.post(
+        "/api/v1/users",
+        headers=admin.headers,
+        json={"email": email, "name": role.title(), "role": role, "password": password},
+    )
     assert r.status_code == 201, r.text
     t = await client.post("/api/v1/auth/token", data={"username": email, "password": password})
     assert t.status_code == 200, t.text
-    return Tenant(org_id=admin.org_id, user_id=r.json()["id"], email=email, password=password,
-                  access_token=t.json()["access_token"], refresh_token=t.json()["refresh_token"])
+    return Tenant(
+        org_id=admin.org_id,
+        user_id=r.json()["id"],
+        email=email,
+        password=password,
+        access_token=t.json()["access_token"],
+        refresh_token=t.json()["refresh_token"],
+    )
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from api.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from api.audit import Actor, record
-from api.deps import Allowed, ClientDep, Principal, SessionDep
+from api.deps import ClientDep, Principal, SessionDep, require
 from api.pagination import Cursor, Limit
 from api.schemas import ListResponse
 from api.security.permissions import ALL
@@ -21,8 +22,8 @@ from store.tables import ApiKey
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 
-CanRead = Allowed("read:api_keys")
-CanWrite = Allowed("write:api_keys")
+CanRead = Annotated[Principal, Depends(require("read:api_keys"))]
+CanWrite = Annotated[Principal, Depends(require("write:api_keys"))]
 
 
 def _check_scopes(principal: Principal, scopes: list[str]) -> list[str]:
@@ -39,10 +40,17 @@ def _check_scopes(principal: Principal, scopes: list[str]) -> list[str]:
 async def list_keys(
     principal: CanRead, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> ListResponse[ApiKeyRead]:
-    page = await paginate(session, scoped(ApiKey, principal.org_id), sort_col=ApiKey.created_at,
-                          id_col=ApiKey.id, limit=limit, cursor=cursor)
-    return ListResponse(items=[ApiKeyRead.model_validate(k) for k in page.items],
-                        next_cursor=page.next_cursor)
+    page = await paginate(
+        session,
+        scoped(ApiKey, principal.org_id),
+        sort_col=ApiKey.created_at,
+        id_col=ApiKey.id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return ListResponse(
+        items=[ApiKeyRead.model_validate(k) for k in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
@@ -51,17 +59,36 @@ async def create_key(
 ) -> ApiKeyCreated:
     scopes = _check_scopes(principal, body.scopes)
     fresh = new_api_key()
-    row = ApiKey(organization_id=principal.org_id, name=body.name, prefix=fresh.prefix,
-                 key_hash=fresh.key_hash, scopes=scopes, expires_at=body.expires_at,
-                 created_by_id=principal.user_id, created_at=utcnow())
+    row = ApiKey(
+        organization_id=principal.org_id,
+        name=body.name,
+        prefix=fresh.prefix,
+        key_hash=fresh.key_hash,
+        scopes=scopes,
+        expires_at=body.expires_at,
+        created_by_id=principal.user_id,
+        created_at=utcnow(),
+    )
     session.add(row)
     await session.flush()
-    record(session, actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
-           client=client, action="api_key.create", target_type="api_key", target_id=row.id,
-           details={"name": body.name, "scopes": scopes, "prefix": fresh.prefix})
+    record(
+        session,
+        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        client=client,
+        action="api_key.create",
+        target_type="api_key",
+        target_id=row.id,
+        details={"name": body.name, "scopes": scopes, "prefix": fresh.prefix},
+    )
     await session.commit()
-    return ApiKeyCreated(id=row.id, name=row.name, prefix=row.prefix, key=fresh.key,
-                         scopes=scopes, created_at=row.created_at)
+    return ApiKeyCreated(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        key=fresh.key,
+        scopes=scopes,
+        created_at=row.created_at,
+    )
 
 
 @router.get("/{key_id}", response_model=ApiKeyRead)
@@ -75,6 +102,12 @@ async def revoke_key(
 ) -> None:
     row = await get_scoped(session, ApiKey, principal.org_id, key_id, for_update=True)
     row.revoked_at = row.revoked_at or utcnow()
-    record(session, actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
-           client=client, action="api_key.revoke", target_type="api_key", target_id=row.id)
+    record(
+        session,
+        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        client=client,
+        action="api_key.revoke",
+        target_type="api_key",
+        target_id=row.id,
+    )
     await session.commit()

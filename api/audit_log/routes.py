@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from api.deps import Allowed, SessionDep
+from api.deps import Principal, SessionDep, require
 from api.pagination import Cursor, Limit
 from api.schemas import ListResponse, ReadModel
 from store.pagination import paginate
@@ -17,7 +17,7 @@ from store.tables import AuditLog
 
 router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
 
-CanRead = Allowed("read:audit")
+CanRead = Annotated[Principal, Depends(require("read:audit"))]
 
 
 class AuditEntryRead(ReadModel):
@@ -48,7 +48,9 @@ async def list_audit(
         stmt = stmt.where(AuditLog.action == action)
     if actor_user_id:
         stmt = stmt.where(AuditLog.actor_user_id == actor_user_id)
-    page = await paginate(session, stmt, sort_col=AuditLog.created_at, id_col=AuditLog.id,
-                          limit=limit, cursor=cursor)
-    return ListResponse(items=[AuditEntryRead.model_validate(a) for a in page.items],
-                        next_cursor=page.next_cursor)
+    page = await paginate(
+        session, stmt, sort_col=AuditLog.created_at, id_col=AuditLog.id, limit=limit, cursor=cursor
+    )
+    return ListResponse(
+        items=[AuditEntryRead.model_validate(a) for a in page.items], next_cursor=page.next_cursor
+    )

@@ -51,8 +51,9 @@ async def token(
         raise BadInput("username and password are required", code="invalid_request")
     limits = runtime.settings
     await runtime.limiter.hit(limits.rate_limit_login_ip, "login-ip", client.ip or "-")
-    await runtime.limiter.hit(limits.rate_limit_login, "login", client.ip or "-",
-                              form.username.lower())
+    await runtime.limiter.hit(
+        limits.rate_limit_login, "login", client.ip or "-", form.username.lower()
+    )
     return await service.login(
         session, runtime=runtime, email=form.username, password=form.password, client=client
     )
@@ -76,10 +77,18 @@ async def logout(
     body: LogoutRequest | None = None,
 ) -> None:
     bearer = request.headers.get("authorization", "").partition(" ")[2].strip()
-    jti = runtime.tokens.decode(bearer).get("jti") if bearer and not bearer.startswith("sb_") else None
+    jti = (
+        runtime.tokens.decode(bearer).get("jti")
+        if bearer and not bearer.startswith("sb_")
+        else None
+    )
     await service.logout(
-        session, runtime=runtime, user=user, claims_jti=jti,
-        refresh_token=body.refresh_token if body else None, client=client,
+        session,
+        runtime=runtime,
+        user=user,
+        claims_jti=jti,
+        refresh_token=body.refresh_token if body else None,
+        client=client,
     )
 
 
@@ -89,7 +98,11 @@ async def accept_invitation(
 ) -> RegisterResponse:
     await runtime.limiter.hit(runtime.settings.rate_limit_login_ip, "invite", client.ip or "-")
     user, pair = await service.accept_invitation(
-        session, runtime=runtime, token=body.token, password=body.password, name=body.name,
+        session,
+        runtime=runtime,
+        token=body.token,
+        password=body.password,
+        name=body.name,
         client=client,
     )
     org = await session.get(Organization, user.organization_id)

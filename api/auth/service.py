@@ -53,8 +53,14 @@ async def register(
     except IntegrityError as exc:  # a concurrent registration won the unique index
         raise Conflict("an account with this email already exists", code="email_taken") from exc
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(session, actor=Actor(org.id, user.id), client=client, action="organization.register",
-           target_type="organization", target_id=org.id)
+    record(
+        session,
+        actor=Actor(org.id, user.id),
+        client=client,
+        action="organization.register",
+        target_type="organization",
+        target_id=org.id,
+    )
     await session.commit()
     return user, org, pair
 
@@ -69,8 +75,14 @@ async def login(
         raise Unauthorized("invalid email or password", code="invalid_credentials")
     user.last_login_at = datetime.now(UTC)
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(session, actor=Actor(user.organization_id, user.id), client=client, action="auth.login",
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        actor=Actor(user.organization_id, user.id),
+        client=client,
+        action="auth.login",
+        target_type="user",
+        target_id=user.id,
+    )
     await session.commit()
     return pair
 
@@ -79,15 +91,23 @@ async def refresh(
     session: AsyncSession, *, runtime: Runtime, token: str, client: ClientInfo
 ) -> TokenPair:
     """Rotate: the presented token dies; presenting a dead one revokes its whole family."""
-    stmt = select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
+    stmt = (
+        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
+    )
     row = (await session.execute(stmt)).scalar_one_or_none()
     now = datetime.now(UTC)
     if row is None:
         raise Unauthorized("invalid refresh token", code="invalid_refresh_token")
     if row.rotated_at is not None or row.revoked_at is not None:
         await revoke_family(session, row.family_id, now)
-        record(session, actor=Actor(row.organization_id, row.user_id), client=client,
-               action="auth.refresh_reuse_detected", target_type="user", target_id=row.user_id)
+        record(
+            session,
+            actor=Actor(row.organization_id, row.user_id),
+            client=client,
+            action="auth.refresh_reuse_detected",
+            target_type="user",
+            target_id=row.user_id,
+        )
         await session.commit()
         raise Unauthorized("refresh token reuse detected; sign in again", code="token_reused")
     user = await session.get(User, row.user_id)
@@ -124,13 +144,24 @@ async def logout(
             await revoke_family(session, row.family_id, now)
     if claims_jti:
         await runtime.redis.set(f"revoked:jti:{claims_jti}", "1", ex=runtime.tokens.ttl_s + 60)
-    record(session, actor=Actor(user.organization_id, user.id), client=client,
-           action="auth.logout", target_type="user", target_id=user.id)
+    record(
+        session,
+        actor=Actor(user.organization_id, user.id),
+        client=client,
+        action="auth.logout",
+        target_type="user",
+        target_id=user.id,
+    )
     await session.commit()
 
 
 async def accept_invitation(
-    session: AsyncSession, *, runtime: Runtime, token: str, password: str, name: str | None,
+    session: AsyncSession,
+    *,
+    runtime: Runtime,
+    token: str,
+    password: str,
+    name: str | None,
     client: ClientInfo,
 ) -> tuple[User, TokenPair]:
     stmt = select(Invitation).where(Invitation.token_hash == sha256_hex(token)).with_for_update()
@@ -146,8 +177,14 @@ async def accept_invitation(
     user.last_login_at = now
     invitation.accepted_at = now
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(session, actor=Actor(user.organization_id, user.id), client=client,
-           action="user.accept_invitation", target_type="user", target_id=user.id)
+    record(
+        session,
+        actor=Actor(user.organization_id, user.id),
+        client=client,
+        action="user.accept_invitation",
+        target_type="user",
+        target_id=user.id,
+    )
     await session.commit()
     return user, pair
 
@@ -189,5 +226,6 @@ async def _issue(
         role=user.role,
         permissions=effective_permissions(user.role, user.extra_permissions),
     )
-    return TokenPair(access_token=access, refresh_token=refresh_token,
-                     expires_in=runtime.tokens.ttl_s)
+    return TokenPair(
+        access_token=access, refresh_token=refresh_token, expires_in=runtime.tokens.ttl_s
+    )

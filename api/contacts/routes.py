@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from sqlalchemy import func, or_
 
 from api.audit import Actor, record
 from api.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
-from api.deps import Allowed, ClientDep, Principal, SessionDep
+from api.deps import ClientDep, Principal, SessionDep, require
 from api.pagination import Cursor, Limit, Search
 from api.schemas import ListResponse
 from store.errors import BadInput
@@ -19,8 +20,8 @@ from store.tables import Contact
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
-CanRead = Allowed("read:contacts")
-CanWrite = Allowed("write:contacts")
+CanRead = Annotated[Principal, Depends(require("read:contacts"))]
+CanWrite = Annotated[Principal, Depends(require("write:contacts"))]
 
 
 def _actor(principal: Principal) -> Actor:
@@ -29,18 +30,28 @@ def _actor(principal: Principal) -> Actor:
 
 @router.get("", response_model=ListResponse[ContactRead])
 async def list_contacts(
-    principal: CanRead, session: SessionDep, limit: Limit = 50, cursor: Cursor = None,
+    principal: CanRead,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
     q: Search = None,
 ) -> ListResponse[ContactRead]:
     stmt = scoped(Contact, principal.org_id)
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Contact.name).like(like),
-                              func.lower(Contact.email).like(like), Contact.phone.like(like)))
-    page = await paginate(session, stmt, sort_col=Contact.created_at, id_col=Contact.id,
-                          limit=limit, cursor=cursor)
-    return ListResponse(items=[ContactRead.model_validate(c) for c in page.items],
-                        next_cursor=page.next_cursor)
+        stmt = stmt.where(
+            or_(
+                func.lower(Contact.name).like(like),
+                func.lower(Contact.email).like(like),
+                Contact.phone.like(like),
+            )
+        )
+    page = await paginate(
+        session, stmt, sort_col=Contact.created_at, id_col=Contact.id, limit=limit, cursor=cursor
+    )
+    return ListResponse(
+        items=[ContactRead.model_validate(c) for c in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ContactRead)
@@ -54,28 +65,48 @@ async def create_contact(
         contact.email = contact.email.lower()
     session.add(contact)
     await session.flush()
-    record(session, actor=_actor(principal), client=client, action="contact.create",
-           target_type="contact", target_id=contact.id)
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="contact.create",
+        target_type="contact",
+        target_id=contact.id,
+    )
     await session.commit()
     return ContactRead.model_validate(contact)
 
 
 @router.get("/{contact_id}", response_model=ContactRead)
-async def get_contact(contact_id: uuid.UUID, principal: CanRead, session: SessionDep) -> ContactRead:
-    return ContactRead.model_validate(await get_scoped(session, Contact, principal.org_id, contact_id))
+async def get_contact(
+    contact_id: uuid.UUID, principal: CanRead, session: SessionDep
+) -> ContactRead:
+    return ContactRead.model_validate(
+        await get_scoped(session, Contact, principal.org_id, contact_id)
+    )
 
 
 @router.patch("/{contact_id}", response_model=ContactRead)
 async def update_contact(
-    contact_id: uuid.UUID, body: ContactUpdate, principal: CanWrite, session: SessionDep,
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    principal: CanWrite,
+    session: SessionDep,
     client: ClientDep,
 ) -> ContactRead:
     contact = await get_scoped(session, Contact, principal.org_id, contact_id, for_update=True)
     changes = body.model_dump(exclude_unset=True)
     for field, value in changes.items():
         setattr(contact, field, value.lower() if field == "email" and value else value)
-    record(session, actor=_actor(principal), client=client, action="contact.update",
-           target_type="contact", target_id=contact.id, details={"fields": sorted(changes)})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="contact.update",
+        target_type="contact",
+        target_id=contact.id,
+        details={"fields": sorted(changes)},
+    )
     await session.commit()
     return ContactRead.model_validate(contact)
 
@@ -86,6 +117,12 @@ async def delete_contact(
 ) -> None:
     contact = await get_scoped(session, Contact, principal.org_id, contact_id)
     await session.delete(contact)
-    record(session, actor=_actor(principal), client=client, action="contact.delete",
-           target_type="contact", target_id=contact_id)
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="contact.delete",
+        target_type="contact",
+        target_id=contact_id,
+    )
     await session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from api.audit import Actor, record
 from api.conversations import service
@@ -18,7 +18,7 @@ from api.conversations.schemas import (
     Priority,
     Status,
 )
-from api.deps import Allowed, ClientDep, SessionDep
+from api.deps import ClientDep, Principal, SessionDep, require
 from api.pagination import Cursor, Limit, Search
 from api.schemas import ListResponse
 from store.scoped import get_scoped
@@ -27,11 +27,11 @@ from store.tables import Conversation, Message
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 messages_router = APIRouter(prefix="/api/v1/messages", tags=["conversations"])
 
-CanRead = Allowed("read:conversations")
-CanWrite = Allowed("write:conversations")
-CanReadMessages = Allowed("read:messages")
-CanWriteMessages = Allowed("write:messages")
-CanErase = Allowed("write:organization")
+CanRead = Annotated[Principal, Depends(require("read:conversations"))]
+CanWrite = Annotated[Principal, Depends(require("write:conversations"))]
+CanReadMessages = Annotated[Principal, Depends(require("read:messages"))]
+CanWriteMessages = Annotated[Principal, Depends(require("write:messages"))]
+CanErase = Annotated[Principal, Depends(require("write:organization"))]
 Assignee = Annotated[
     str | None,
     Query(pattern=r"^(me|none|[0-9a-fA-F-]{36})$", description="a user id, 'me' or 'none'"),
@@ -54,21 +54,27 @@ async def list_conversations(
     contact_id: uuid.UUID | None = None,
 ) -> ListResponse[ConversationRead]:
     filters = service.ConversationFilters(
-        status=status, priority=priority, category=category, channel=channel,
-        assignee=assignee, contact_id=contact_id, q=q,
+        status=status,
+        priority=priority,
+        category=category,
+        channel=channel,
+        assignee=assignee,
+        contact_id=contact_id,
+        q=q,
     )
-    page = await service.list_conversations(session, principal=principal, filters=filters,
-                                            limit=limit, cursor=cursor)
-    return ListResponse(items=[ConversationRead.model_validate(c) for c in page.items],
-                        next_cursor=page.next_cursor)
+    page = await service.list_conversations(
+        session, principal=principal, filters=filters, limit=limit, cursor=cursor
+    )
+    return ListResponse(
+        items=[ConversationRead.model_validate(c) for c in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationRead)
 async def create_conversation(
     body: ConversationCreate, principal: CanWrite, session: SessionDep, client: ClientDep
 ) -> ConversationRead:
-    row = await service.create_conversation(session, principal=principal, body=body,
-                                            client=client)
+    row = await service.create_conversation(session, principal=principal, body=body, client=client)
     return ConversationRead.model_validate(row)
 
 
@@ -82,12 +88,15 @@ async def get_conversation(
 
 @router.patch("/{conversation_id}", response_model=ConversationRead)
 async def update_conversation(
-    conversation_id: uuid.UUID, body: ConversationUpdate, principal: CanWrite,
-    session: SessionDep, client: ClientDep,
+    conversation_id: uuid.UUID,
+    body: ConversationUpdate,
+    principal: CanWrite,
+    session: SessionDep,
+    client: ClientDep,
 ) -> ConversationRead:
-    row = await service.update_conversation(session, principal=principal,
-                                            conversation_id=conversation_id, body=body,
-                                            client=client)
+    row = await service.update_conversation(
+        session, principal=principal, conversation_id=conversation_id, body=body, client=client
+    )
     return ConversationRead.model_validate(row)
 
 
@@ -98,38 +107,53 @@ async def delete_conversation(
     """Admins only: erases the conversation and its messages (e.g. a data-subject request)."""
     row = await get_scoped(session, Conversation, principal.org_id, conversation_id)
     await session.delete(row)
-    record(session, actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
-           client=client, action="conversation.delete", target_type="conversation",
-           target_id=conversation_id)
+    record(
+        session,
+        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        client=client,
+        action="conversation.delete",
+        target_type="conversation",
+        target_id=conversation_id,
+    )
     await session.commit()
 
 
 @router.get("/{conversation_id}/messages", response_model=ListResponse[MessageRead])
 async def list_messages(
-    conversation_id: uuid.UUID, principal: CanReadMessages, session: SessionDep,
-    limit: Limit = 50, cursor: Cursor = None,
+    conversation_id: uuid.UUID,
+    principal: CanReadMessages,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ListResponse[MessageRead]:
-    page = await service.list_messages(session, principal=principal,
-                                       conversation_id=conversation_id, limit=limit,
-                                       cursor=cursor)
-    return ListResponse(items=[MessageRead.model_validate(m) for m in page.items],
-                        next_cursor=page.next_cursor)
+    page = await service.list_messages(
+        session, principal=principal, conversation_id=conversation_id, limit=limit, cursor=cursor
+    )
+    return ListResponse(
+        items=[MessageRead.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
 
 
-@router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED,
-             response_model=MessageRead)
+@router.post(
+    "/{conversation_id}/messages", status_code=status.HTTP_201_CREATED, response_model=MessageRead
+)
 async def add_message(
-    conversation_id: uuid.UUID, body: MessageCreate, principal: CanWriteMessages,
-    session: SessionDep, client: ClientDep,
+    conversation_id: uuid.UUID,
+    body: MessageCreate,
+    principal: CanWriteMessages,
+    session: SessionDep,
+    client: ClientDep,
 ) -> MessageRead:
-    message = await service.add_outbound(session, principal=principal,
-                                         conversation_id=conversation_id, body=body,
-                                         client=client)
+    message = await service.add_outbound(
+        session, principal=principal, conversation_id=conversation_id, body=body, client=client
+    )
     return MessageRead.model_validate(message)
 
 
 @messages_router.get("/{message_id}", response_model=MessageRead)
-async def get_message(message_id: uuid.UUID, principal: CanReadMessages,
-                      session: SessionDep) -> MessageRead:
-    return MessageRead.model_validate(await get_scoped(session, Message, principal.org_id,
-                                                       message_id))
+async def get_message(
+    message_id: uuid.UUID, principal: CanReadMessages, session: SessionDep
+) -> MessageRead:
+    return MessageRead.model_validate(
+        await get_scoped(session, Message, principal.org_id, message_id)
+    )

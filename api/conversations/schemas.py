@@ -26,7 +26,7 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-Tags = Field(default_factory=list, max_length=50)
+Tags: Any = Field(default_factory=list, max_length=50)
 
 
 class ConversationCreate(RequestModel):

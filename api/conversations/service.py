@@ -30,7 +30,11 @@ class ConversationFilters:
 
 
 async def list_conversations(
-    session: AsyncSession, *, principal: Principal, filters: ConversationFilters, limit: int,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: ConversationFilters,
+    limit: int,
     cursor: str | None,
 ) -> Page[Conversation]:
     stmt = scoped(Conversation, principal.org_id)
@@ -50,16 +54,26 @@ async def list_conversations(
     elif filters.assignee:
         stmt = stmt.where(Conversation.assignee_id == uuid.UUID(filters.assignee))
     if filters.q:
-        stmt = stmt.where(func.lower(Conversation.subject).contains(filters.q.lower(),
-                                                                      autoescape=True))
-    return await paginate(session, stmt, sort_col=Conversation.last_message_at,
-                          id_col=Conversation.id, limit=limit, cursor=cursor)
+        stmt = stmt.where(
+            func.lower(Conversation.subject).contains(filters.q.lower(), autoescape=True)
+        )
+    return await paginate(
+        session,
+        stmt,
+        sort_col=Conversation.last_message_at,
+        id_col=Conversation.id,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 async def _check_refs(session: AsyncSession, org_id: uuid.UUID, refs: dict[str, Any]) -> None:
     """Referenced rows must be the caller's own: another org's id is 'not found'."""
-    for field, model in (("contact_id", Contact), ("integration_id", Integration),
-                         ("assignee_id", User)):
+    for field, model in (
+        ("contact_id", Contact),
+        ("integration_id", Integration),
+        ("assignee_id", User),
+    ):
         if refs.get(field) is not None:
             await get_scoped(session, model, org_id, refs[field])
 
@@ -72,59 +86,104 @@ async def create_conversation(
     row = Conversation(organization_id=principal.org_id, last_message_at=utcnow(), **data)
     session.add(row)
     await session.flush()
-    record(session, actor=_actor(principal), client=client, action="conversation.create",
-           target_type="conversation", target_id=row.id)
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="conversation.create",
+        target_type="conversation",
+        target_id=row.id,
+    )
     await session.commit()
     return row
 
 
 async def update_conversation(
-    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID,
-    body: ConversationUpdate, client: ClientInfo,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    body: ConversationUpdate,
+    client: ClientInfo,
 ) -> Conversation:
-    row = await get_scoped(session, Conversation, principal.org_id, conversation_id,
-                           for_update=True)
+    row = await get_scoped(
+        session, Conversation, principal.org_id, conversation_id, for_update=True
+    )
     changes = body.model_dump(exclude_unset=True)
     await _check_refs(session, principal.org_id, changes)
     for field, value in changes.items():
         setattr(row, field, value)
-    record(session, actor=_actor(principal), client=client, action="conversation.update",
-           target_type="conversation", target_id=row.id,
-           details={k: str(v) for k, v in changes.items() if k != "subject"})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="conversation.update",
+        target_type="conversation",
+        target_id=row.id,
+        details={k: str(v) for k, v in changes.items() if k != "subject"},
+    )
     await session.commit()
     return row
 
 
 async def list_messages(
-    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID, limit: int,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    limit: int,
     cursor: str | None,
 ) -> Page[Message]:
     await get_scoped(session, Conversation, principal.org_id, conversation_id)
     stmt = scoped(Message, principal.org_id).where(Message.conversation_id == conversation_id)
-    return await paginate(session, stmt, sort_col=Message.created_at, id_col=Message.id,
-                          limit=limit, cursor=cursor, descending=False)
+    return await paginate(
+        session,
+        stmt,
+        sort_col=Message.created_at,
+        id_col=Message.id,
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+    )
 
 
 async def add_outbound(
-    session: AsyncSession, *, principal: Principal, conversation_id: uuid.UUID,
-    body: MessageCreate, client: ClientInfo,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    body: MessageCreate,
+    client: ClientInfo,
 ) -> Message:
     """An agent's reply, stored `queued`; the channel's connector delivers it (ingestion)."""
-    conversation = await get_scoped(session, Conversation, principal.org_id, conversation_id,
-                                    for_update=True)
+    conversation = await get_scoped(
+        session, Conversation, principal.org_id, conversation_id, for_update=True
+    )
     now = utcnow()
     message = Message(
-        organization_id=principal.org_id, conversation_id=conversation.id,
-        integration_id=conversation.integration_id, direction="outbound", status="queued",
-        author_id=principal.user_id, subject=body.subject or conversation.subject,
-        text=body.text, html=body.html, created_at=now,
+        organization_id=principal.org_id,
+        conversation_id=conversation.id,
+        integration_id=conversation.integration_id,
+        direction="outbound",
+        status="queued",
+        author_id=principal.user_id,
+        subject=body.subject or conversation.subject,
+        text=body.text,
+        html=body.html,
+        created_at=now,
     )
     session.add(message)
     conversation.last_message_at = now
     await session.flush()
-    record(session, actor=_actor(principal), client=client, action="message.create",
-           target_type="message", target_id=message.id,
-           details={"conversation_id": str(conversation.id)})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="message.create",
+        target_type="message",
+        target_id=message.id,
+        details={"conversation_id": str(conversation.id)},
+    )
     await session.commit()
     return message
 

@@ -23,8 +23,11 @@ from store.tables import Integration
 def spec_for(slug: str) -> ConnectorSpec:
     spec = REGISTRY.get(slug)
     if spec is None:
-        raise BadInput(f"unknown integration type {slug!r}", code="unknown_type",
-                       details={"known": sorted(REGISTRY)})
+        raise BadInput(
+            f"unknown integration type {slug!r}",
+            code="unknown_type",
+            details={"known": sorted(REGISTRY)},
+        )
     return spec
 
 
@@ -36,15 +39,24 @@ def validate_config(spec: ConnectorSpec, raw: dict[str, Any]) -> ConnectorConfig
             {"loc": ["config", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
             for e in exc.errors(include_input=False)
         ]
-        raise BadInput(f"invalid config for {spec.slug}", code="invalid_config",
-                       details=details) from None
+        raise BadInput(
+            f"invalid config for {spec.slug}", code="invalid_config", details=details
+        ) from None
 
 
 def to_read(row: Integration, box: SecretBox) -> IntegrationRead:
-    secrets = box.decrypt(row.secrets_encrypted, context=str(row.id)) if row.secrets_encrypted else {}
+    secrets = (
+        box.decrypt(row.secrets_encrypted, context=str(row.id)) if row.secrets_encrypted else {}
+    )
     return IntegrationRead(
-        id=row.id, name=row.name, type=row.type, status=row.status, config=row.config,
-        secrets_set=sorted(secrets), health=row.health, created_at=row.created_at,
+        id=row.id,
+        name=row.name,
+        type=row.type,
+        status=row.status,
+        config=row.config,
+        secrets_set=sorted(secrets),
+        health=row.health,
+        created_at=row.created_at,
         updated_at=row.updated_at,
     )
 
@@ -56,26 +68,47 @@ def _seal(row: Integration, config: ConnectorConfig, box: SecretBox) -> None:
 
 
 async def create(
-    session: AsyncSession, *, box: SecretBox, principal: Principal, body: IntegrationCreate,
+    session: AsyncSession,
+    *,
+    box: SecretBox,
+    principal: Principal,
+    body: IntegrationCreate,
     client: ClientInfo,
 ) -> Integration:
     spec = spec_for(body.type)
     config = validate_config(spec, body.config)
-    row = Integration(id=uuid.uuid4(), organization_id=principal.org_id, name=body.name,
-                      type=spec.slug, status="active", health={})
+    row = Integration(
+        id=uuid.uuid4(),
+        organization_id=principal.org_id,
+        name=body.name,
+        type=spec.slug,
+        status="active",
+        health={},
+    )
     _seal(row, config, box)
     session.add(row)
     await _flush_unique(session, body.name)
-    record(session, actor=_actor(principal), client=client, action="integration.create",
-           target_type="integration", target_id=row.id,
-           details={"type": spec.slug, "name": body.name})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="integration.create",
+        target_type="integration",
+        target_id=row.id,
+        details={"type": spec.slug, "name": body.name},
+    )
     await session.commit()
     return row
 
 
 async def update(
-    session: AsyncSession, *, box: SecretBox, principal: Principal, integration_id: uuid.UUID,
-    body: IntegrationUpdate, client: ClientInfo,
+    session: AsyncSession,
+    *,
+    box: SecretBox,
+    principal: Principal,
+    integration_id: uuid.UUID,
+    body: IntegrationUpdate,
+    client: ClientInfo,
 ) -> Integration:
     row = await get_scoped(session, Integration, principal.org_id, integration_id, for_update=True)
     changed = sorted(body.model_dump(exclude_unset=True))
@@ -90,9 +123,15 @@ async def update(
     if body.status is not None:
         row.status = body.status
     await _flush_unique(session, row.name)
-    record(session, actor=_actor(principal), client=client, action="integration.update",
-           target_type="integration", target_id=row.id,
-           details={"fields": changed, "config_keys": sorted(body.config or {})})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="integration.update",
+        target_type="integration",
+        target_id=row.id,
+        details={"fields": changed, "config_keys": sorted(body.config or {})},
+    )
     await session.commit()
     return row
 
@@ -102,8 +141,15 @@ async def delete(
 ) -> None:
     row = await get_scoped(session, Integration, principal.org_id, integration_id)
     await session.delete(row)
-    record(session, actor=_actor(principal), client=client, action="integration.delete",
-           target_type="integration", target_id=integration_id, details={"name": row.name})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="integration.delete",
+        target_type="integration",
+        target_id=integration_id,
+        details={"name": row.name},
+    )
     await session.commit()
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from api.audit import Actor, record
-from api.deps import Allowed, ClientDep, CurrentPrincipal, SessionDep
+from api.deps import ClientDep, CurrentPrincipal, Principal, SessionDep, require
 from api.organizations.schemas import OrganizationRead, OrganizationUpdate
 from store.tables import Organization
 
 router = APIRouter(prefix="/api/v1/organization", tags=["organization"])
 
-CanWrite = Allowed("write:organization")
+CanWrite = Annotated[Principal, Depends(require("write:organization"))]
 
 
 @router.get("", response_model=OrganizationRead)
@@ -30,8 +32,14 @@ async def update_organization(
         changes["settings"] = {**org.settings, **changes["settings"]}
     for field, value in changes.items():
         setattr(org, field, value)
-    record(session, actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
-           client=client, action="organization.update", target_type="organization",
-           target_id=org.id, details={"fields": sorted(changes)})
+    record(
+        session,
+        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        client=client,
+        action="organization.update",
+        target_type="organization",
+        target_id=org.id,
+        details={"fields": sorted(changes)},
+    )
     await session.commit()
     return OrganizationRead.model_validate(org)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from api.deps import Allowed, ClientDep, RuntimeDep, SessionDep
+from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.pagination import Cursor, Limit, Search
 from api.schemas import ListResponse
 from api.users import service
@@ -16,24 +17,32 @@ from store.tables import User
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
-CanRead = Allowed("read:users")
-CanWrite = Allowed("write:users")
+CanRead = Annotated[Principal, Depends(require("read:users"))]
+CanWrite = Annotated[Principal, Depends(require("write:users"))]
 
 
 @router.get("", response_model=ListResponse[UserRead])
 async def list_users(
-    principal: CanRead, session: SessionDep, limit: Limit = 50, cursor: Cursor = None,
+    principal: CanRead,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
     q: Search = None,
 ) -> ListResponse[UserRead]:
-    page = await service.list_users(session, org_id=principal.org_id, q=q, limit=limit,
-                                    cursor=cursor)
-    return ListResponse(items=[UserRead.model_validate(u) for u in page.items],
-                        next_cursor=page.next_cursor)
+    page = await service.list_users(
+        session, org_id=principal.org_id, q=q, limit=limit, cursor=cursor
+    )
+    return ListResponse(
+        items=[UserRead.model_validate(u) for u in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
 async def create_user(
-    body: UserCreate, principal: CanWrite, session: SessionDep, runtime: RuntimeDep,
+    body: UserCreate,
+    principal: CanWrite,
+    session: SessionDep,
+    runtime: RuntimeDep,
     client: ClientDep,
 ) -> UserCreated:
     """Without a password the user gets an invitation token to set one."""
@@ -42,7 +51,9 @@ async def create_user(
     )
     created = UserCreated.model_validate(user)
     if token:
-        base = runtime.settings.public_url or f"http://{runtime.settings.host}:{runtime.settings.port}"
+        base = (
+            runtime.settings.public_url or f"http://{runtime.settings.host}:{runtime.settings.port}"
+        )
         created.invitation_token = token
         created.invitation_url = f"{base}/accept-invitation?token={token}"
     return created
@@ -55,11 +66,15 @@ async def get_user(user_id: uuid.UUID, principal: CanRead, session: SessionDep) 
 
 @router.patch("/{user_id}", response_model=UserRead)
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, principal: CanWrite, session: SessionDep,
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    principal: CanWrite,
+    session: SessionDep,
     client: ClientDep,
 ) -> UserRead:
-    user = await service.update_user(session, principal=principal, user_id=user_id, body=body,
-                                     client=client)
+    user = await service.update_user(
+        session, principal=principal, user_id=user_id, body=body, client=client
+    )
     return UserRead.model_validate(user)
 
 

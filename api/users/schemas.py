@@ -35,7 +35,7 @@ class UserCreate(RequestModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.MEMBER
-    password: str | None = Password
+    password: str | None = Field(default=None, min_length=10, max_length=256)
     extra_permissions: list[str] = []
 
 

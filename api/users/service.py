@@ -27,12 +27,17 @@ async def list_users(
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
-    return await paginate(session, stmt, sort_col=User.created_at, id_col=User.id, limit=limit,
-                          cursor=cursor)
+    return await paginate(
+        session, stmt, sort_col=User.created_at, id_col=User.id, limit=limit, cursor=cursor
+    )
 
 
 async def create_user(
-    session: AsyncSession, *, runtime: Runtime, principal: Principal, body: UserCreate,
+    session: AsyncSession,
+    *,
+    runtime: Runtime,
+    principal: Principal,
+    body: UserCreate,
     client: ClientInfo,
 ) -> tuple[User, str | None]:
     if await email_taken(session, body.email):
@@ -52,14 +57,25 @@ async def create_user(
         invitation = await create_invitation(
             session, runtime=runtime, user=user, created_by=principal.user_id
         )
-    record(session, actor=_actor(principal), client=client, action="user.create",
-           target_type="user", target_id=user.id, details={"role": body.role, "email": user.email})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="user.create",
+        target_type="user",
+        target_id=user.id,
+        details={"role": body.role, "email": user.email},
+    )
     await session.commit()
     return user, invitation
 
 
 async def update_user(
-    session: AsyncSession, *, principal: Principal, user_id: uuid.UUID, body: UserUpdate,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    user_id: uuid.UUID,
+    body: UserUpdate,
     client: ClientInfo,
 ) -> User:
     user = await get_scoped(session, User, principal.org_id, user_id, for_update=True)
@@ -74,8 +90,15 @@ async def update_user(
         setattr(user, field, value)
     if changes.get("is_active") is False:
         await _revoke_sessions(session, user.id)
-    record(session, actor=_actor(principal), client=client, action="user.update",
-           target_type="user", target_id=user.id, details={"fields": sorted(changes)})
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="user.update",
+        target_type="user",
+        target_id=user.id,
+        details={"fields": sorted(changes)},
+    )
     await session.commit()
     return user
 
@@ -88,8 +111,14 @@ async def deactivate_user(
         raise BadInput("you cannot deactivate yourself", code="self_lockout")
     user.is_active = False
     await _revoke_sessions(session, user.id)
-    record(session, actor=_actor(principal), client=client, action="user.deactivate",
-           target_type="user", target_id=user.id)
+    record(
+        session,
+        actor=_actor(principal),
+        client=client,
+        action="user.deactivate",
+        target_type="user",
+        target_id=user.id,
+    )
     await session.commit()
 
 
@@ -103,5 +132,3 @@ async def _revoke_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
 
 def _actor(principal: Principal) -> Actor:
     return Actor(principal.org_id, principal.user_id, principal.api_key_id)
-
-

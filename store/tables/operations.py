@@ -50,7 +50,9 @@ class Workflow(IdMixin, TimestampMixin, OrgScoped, Base):
 
 class AnalyticsEvent(IdMixin, OrgScoped, Base):
     __tablename__ = "analytics_events"
-    __table_args__ = (Index("ix_analytics_org_kind_time", "organization_id", "kind", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_analytics_org_kind_time", "organization_id", "kind", "occurred_at"),
+    )
 
     kind: Mapped[str] = mapped_column(String(60))
     conversation_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -9,13 +9,25 @@ from tests.conftest import Tenant, register
 
 
 async def test_register_returns_user_org_and_tokens(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/auth/register", json={
-        "email": "Founder@Example.com", "password": "a very long password", "name": "Founder",
-        "organization_name": "Acme Support"})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "Founder@Example.com",
+            "password": "a very long password",
+            "name": "Founder",
+            "organization_name": "Acme Support",
+        },
+    )
     assert r.status_code == 201
     body = r.json()
-    assert set(body) >= {"user", "organization", "access_token", "refresh_token", "token_type",
-                         "expires_in"}
+    assert set(body) >= {
+        "user",
+        "organization",
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+    }
     assert body["token_type"] == "bearer"
     assert body["user"]["role"] == "admin"
     assert body["user"]["email"] == "founder@example.com"
@@ -33,9 +45,15 @@ async def test_access_token_carries_customer_payload(tenant: Tenant) -> None:
 
 
 async def test_duplicate_email_is_409(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    r = await client.post("/api/v1/auth/register", json={
-        "email": tenant.email.upper(), "password": "a very long password", "name": "X",
-        "organization_name": "Other"})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": tenant.email.upper(),
+            "password": "a very long password",
+            "name": "X",
+            "organization_name": "Other",
+        },
+    )
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "email_taken"
 
@@ -43,16 +61,19 @@ async def test_duplicate_email_is_409(client: httpx.AsyncClient, tenant: Tenant)
 async def test_token_endpoint_uses_oauth2_password_form(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    r = await client.post("/api/v1/auth/token",
-                          data={"username": tenant.email, "password": tenant.password})
+    r = await client.post(
+        "/api/v1/auth/token", data={"username": tenant.email, "password": tenant.password}
+    )
     assert r.status_code == 200
     assert set(r.json()) == {"access_token", "refresh_token", "token_type", "expires_in"}
-    bad = await client.post("/api/v1/auth/token",
-                            data={"username": tenant.email, "password": "wrong password!"})
+    bad = await client.post(
+        "/api/v1/auth/token", data={"username": tenant.email, "password": "wrong password!"}
+    )
     assert bad.status_code == 401
     assert bad.json()["error"]["code"] == "invalid_credentials"
-    unknown = await client.post("/api/v1/auth/token",
-                                data={"username": "nobody@example.com", "password": "whatever1"})
+    unknown = await client.post(
+        "/api/v1/auth/token", data={"username": "nobody@example.com", "password": "whatever1"}
+    )
     assert unknown.status_code == 401
     assert unknown.json()["error"]["message"] == bad.json()["error"]["message"]
 
@@ -71,8 +92,9 @@ async def test_refresh_rotates_and_old_token_is_rejected(
 async def test_reuse_of_rotated_token_revokes_the_family(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    rotated = await client.post("/api/v1/auth/refresh",
-                                json={"refresh_token": tenant.refresh_token})
+    rotated = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tenant.refresh_token}
+    )
     current = rotated.json()["refresh_token"]
     reuse = await client.post("/api/v1/auth/refresh", json={"refresh_token": tenant.refresh_token})
     assert reuse.status_code == 401
@@ -81,22 +103,26 @@ async def test_reuse_of_rotated_token_revokes_the_family(
     victim = await client.post("/api/v1/auth/refresh", json={"refresh_token": current})
     assert victim.status_code == 401
     # Another login (another family) is unaffected.
-    login = await client.post("/api/v1/auth/token",
-                              data={"username": tenant.email, "password": tenant.password})
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": tenant.email, "password": tenant.password}
+    )
     assert login.status_code == 200
-    ok = await client.post("/api/v1/auth/refresh",
-                           json={"refresh_token": login.json()["refresh_token"]})
+    ok = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
+    )
     assert ok.status_code == 200
 
 
 async def test_logout_revokes_access_and_refresh(client: httpx.AsyncClient, tenant: Tenant) -> None:
     assert (await client.get("/api/v1/me", headers=tenant.headers)).status_code == 200
-    r = await client.post("/api/v1/auth/logout", headers=tenant.headers,
-                          json={"refresh_token": tenant.refresh_token})
+    r = await client.post(
+        "/api/v1/auth/logout", headers=tenant.headers, json={"refresh_token": tenant.refresh_token}
+    )
     assert r.status_code == 204
     assert (await client.get("/api/v1/me", headers=tenant.headers)).status_code == 401
-    refresh = await client.post("/api/v1/auth/refresh",
-                                json={"refresh_token": tenant.refresh_token})
+    refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tenant.refresh_token}
+    )
     assert refresh.status_code == 401
 
 
