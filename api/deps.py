@@ -114,12 +114,15 @@ async def _from_jwt(runtime: Runtime, session: AsyncSession, token: str) -> Prin
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
     except ValueError as exc:
         raise Unauthorized("invalid access token", code="invalid_token") from exc
-    user = await session.get(User, user_id)
-    if user is None or user.organization_id != org_id or not user.is_active:
+    stmt = select(User.role, User.extra_permissions).where(
+        User.id == user_id, User.organization_id == org_id, User.is_active.is_(True)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
         raise Unauthorized("user is inactive or gone", code="invalid_token")
     # The database, not the token, is authoritative: role changes apply at once.
-    perms = effective_permissions(user.role, user.extra_permissions)
-    return Principal(org_id=org_id, permissions=perms, user_id=user.id, role=user.role)
+    perms = effective_permissions(row.role, row.extra_permissions)
+    return Principal(org_id=org_id, permissions=perms, user_id=user_id, role=row.role)
 
 
 async def current_principal(

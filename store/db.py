@@ -14,10 +14,10 @@ from store.settings import Settings
 
 
 def async_url(url: str) -> str:
-    """Normalise any PostgreSQL URL to the psycopg 3 driver (sync and async in one package)."""
+    """Normalise any PostgreSQL URL to asyncpg (the fastest async driver; migrations use psycopg)."""
     parsed = make_url(url)
-    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}:
+        parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 
 

@@ -48,6 +48,7 @@ async def paginate(
     limit: int,
     cursor: str | None,
     descending: bool = True,
+    mappings: bool = False,
 ) -> Page[Any]:
     """Ordered by (sort_col, id), newest first by default; the cursor is the last row's pair."""
     if cursor:
@@ -59,11 +60,14 @@ async def paginate(
         stmt = stmt.where(after)
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col.asc(), id_col.asc())
     stmt = stmt.order_by(*order).limit(limit + 1)
-    rows: list[Any] = list((await session.execute(stmt)).scalars().all())
+    result = await session.execute(stmt)
+    # `mappings` (a Core select of columns) skips the ORM for hot, read-only lists.
+    rows: list[Any] = [dict(r) for r in result.mappings()] if mappings else list(result.scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, sort_col.key), getattr(last, id_col.key))
+        read = last.__getitem__ if mappings else lambda key: getattr(last, key)
+        next_cursor = encode_cursor(read(sort_col.key), read(id_col.key))
     return Page(items=rows, next_cursor=next_cursor)

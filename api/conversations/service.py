@@ -6,16 +6,24 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import Actor, record
-from api.conversations.schemas import ConversationCreate, ConversationUpdate, MessageCreate
+from api.conversations.schemas import (
+    ConversationCreate,
+    ConversationRead,
+    ConversationUpdate,
+    MessageCreate,
+)
 from api.deps import ClientInfo, Principal
 from store.base import utcnow
 from store.pagination import Page, paginate
 from store.scoped import get_scoped, scoped
 from store.tables import Contact, Conversation, Integration, Message, User
+
+
+LIST_COLUMNS = tuple(ConversationRead.model_fields)
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,8 @@ async def list_conversations(
     limit: int,
     cursor: str | None,
 ) -> Page[Conversation]:
-    stmt = scoped(Conversation, principal.org_id)
+    columns = [Conversation.__table__.c[name] for name in LIST_COLUMNS]
+    stmt = select(*columns).where(Conversation.organization_id == principal.org_id)
     for column, value in (
         (Conversation.status, filters.status),
         (Conversation.priority, filters.priority),
@@ -64,6 +73,7 @@ async def list_conversations(
         id_col=Conversation.id,
         limit=limit,
         cursor=cursor,
+        mappings=True,
     )
 
 
