@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import (
 
 from store.settings import Settings
 
+SYNC_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}
+
 
 def async_url(url: str) -> str:
-    """Normalise any PostgreSQL URL to asyncpg (the fastest async driver; migrations use psycopg)."""
+    """Any PostgreSQL URL, for asyncpg (the fastest async driver; migrations use psycopg)."""
     parsed = make_url(url)
-    if parsed.drivername in {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}:
+    if parsed.drivername in SYNC_DRIVERS:
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-
-import orjson
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.audit import Actor, record

@@ -22,7 +22,6 @@ from store.pagination import Page, paginate
 from store.scoped import get_scoped, scoped
 from store.tables import Contact, Conversation, Integration, Message, User
 
-
 LIST_COLUMNS = tuple(ConversationRead.model_fields)
 
 
