@@ -43,7 +43,7 @@ class ConnectorConfig(BaseModel):
         return public, hidden
 
 
-def Secret(description: str, **kwargs: Any) -> Any:  # noqa: N802 - a field factory, like Field
+def Secret(description: str, **kwargs: Any) -> Any:
     """A write-only config field: accepted on write, never returned."""
     return Field(description=description, json_schema_extra={"writeOnly": True}, **kwargs)
 
