@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import ClientDep, ClientInfo
+from api.deps import ClientInfo
 from store.tables import AuditLog
 
 
@@ -45,10 +44,3 @@ def record(
             request_id=client.request_id,
         )
     )
-
-
-def _client(client: ClientDep) -> ClientInfo:
-    return client
-
-
-AuditClient = Annotated[ClientInfo, Depends(_client)]

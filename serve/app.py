@@ -9,17 +9,20 @@ import asyncio
 import time
 from typing import Any, cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from ray import serve
 from ray.serve import Application
 
 APP_NAME = "switchboard"
 
 
-class ServeAppConfig(BaseModel):
-    """What ops may tune per environment (overridden from the Serve config YAML)."""
+class ServeAppConfig(BaseSettings):
+    """What ops may tune per environment: `SERVE_INGRESS_REPLICAS=2`, or the Serve config YAML."""
 
-    ingress_replicas: int = Field(default=1, ge=1)
+    model_config = SettingsConfigDict(env_prefix="SERVE_", extra="forbid")
+
+    ingress_replicas: int = Field(default=2, ge=1)
     ingress_num_cpus: float = Field(default=0.5, gt=0)
     ingress_max_ongoing_requests: int = Field(default=256, ge=1)
 
@@ -50,7 +53,16 @@ def build_api():  # type: ignore[no-untyped-def]
     return create_app(probes={"serve": _ServeProbe(APP_NAME)})
 
 
-@serve.deployment(name="Ingress", ray_actor_options={"num_cpus": 0.5}, max_ongoing_requests=256)
+# Our middleware writes one JSON access line per request; Serve's own access log would double it.
+@serve.deployment(
+    name="Ingress",
+    ray_actor_options={"num_cpus": 0.5},
+    max_ongoing_requests=256,
+    logging_config={"enable_access_log": False, "log_level": "WARNING"},
+    # Requests are short; waiting Serve's default 20 s for idle keep-alive drains makes Ctrl-C slow.
+    graceful_shutdown_wait_loop_s=0.5,
+    graceful_shutdown_timeout_s=5,
+)
 @serve.ingress(build_api)
 class Ingress:
     """The HTTP front door: every /api route, the docs, health and metrics."""

@@ -28,7 +28,9 @@ def create_engine_from(settings: Settings) -> AsyncEngine:
         async_url(settings.require("database_url")),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping round trip per checkout: a dropped connection fails one request and
+        # SQLAlchemy invalidates the pool, instead of every request paying for the check.
+        pool_recycle=1800,
     )
 
 

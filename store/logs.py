@@ -52,7 +52,10 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    # sys.__stderr__, not sys.stderr: inside Ray workers sys.stderr is a Python shim that walks
+    # the stack on every write (measured: ~15% of a replica's CPU under load); fd 2 is the same
+    # log file without the detour.
+    handler = logging.StreamHandler(sys.__stderr__ or sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

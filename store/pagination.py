@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, Text, and_, cast, func, literal_column, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -48,7 +48,6 @@ async def paginate(
     limit: int,
     cursor: str | None,
     descending: bool = True,
-    mappings: bool = False,
 ) -> Page[Any]:
     """Ordered by (sort_col, id), newest first by default; the cursor is the last row's pair."""
     if cursor:
@@ -60,14 +59,46 @@ async def paginate(
         stmt = stmt.where(after)
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col.asc(), id_col.asc())
     stmt = stmt.order_by(*order).limit(limit + 1)
-    result = await session.execute(stmt)
-    # `mappings` (a Core select of columns) skips the ORM for hot, read-only lists.
-    rows: list[Any] = [dict(r) for r in result.mappings()] if mappings else list(result.scalars())
+    rows: list[Any] = list((await session.execute(stmt)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        read = last.__getitem__ if mappings else lambda key: getattr(last, key)
-        next_cursor = encode_cursor(read(sort_col.key), read(id_col.key))
+        next_cursor = encode_cursor(getattr(last, sort_col.key), getattr(last, id_col.key))
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def json_row(columns: list[Any]) -> Any:
+    """A column expression PostgreSQL renders as one JSON object text: {name: value, ...}."""
+    pairs: list[Any] = []
+    for column in columns:
+        pairs += [literal_column(f"'{column.key}'"), column]
+    return cast(func.json_build_object(*pairs), Text)
+
+
+async def paginate_json(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    sort_col: InstrumentedAttribute[Any],
+    id_col: InstrumentedAttribute[Any],
+    limit: int,
+    cursor: str | None,
+) -> Page[str]:
+    """Like `paginate` (newest first) for a `select(json_row(...), sort_col, id_col)`.
+
+    For hot read-only lists: PostgreSQL hands back one JSON text per row instead of a value per
+    column, and the caller splices the texts into its response without decoding them.
+    """
+    if cursor:
+        sort_value, row_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(sort_col < sort_value, and_(sort_col == sort_value, id_col < row_id)))
+    stmt = stmt.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
+    connection = await session.connection()  # Core execution: no ORM compile step
+    rows = (await connection.execute(stmt)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1][1], rows[-1][2])
+    return Page(items=[row[0] for row in rows], next_cursor=next_cursor)

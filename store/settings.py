@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     rate_limit_register: str = "20/hour"
     rate_limit_api: str = "1200/minute"
 
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_kib: int = Field(default=65536, ge=8)
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, status
 
 from api.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from api.audit import Actor, record
-from api.deps import ClientDep, Principal, SessionDep, require
+from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.pagination import Cursor, Limit
+from api.principals import forget_api_key
 from api.schemas import ListResponse
 from api.security.permissions import ALL
 from api.security.tokens import new_api_key
@@ -98,7 +99,11 @@ async def get_key(key_id: uuid.UUID, principal: CanRead, session: SessionDep) ->
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_key(
-    key_id: uuid.UUID, principal: CanWrite, session: SessionDep, client: ClientDep
+    key_id: uuid.UUID,
+    principal: CanWrite,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    client: ClientDep,
 ) -> None:
     row = await get_scoped(session, ApiKey, principal.org_id, key_id, for_update=True)
     row.revoked_at = row.revoked_at or utcnow()
@@ -111,3 +116,4 @@ async def revoke_key(
         target_id=row.id,
     )
     await session.commit()
+    await forget_api_key(runtime.redis, row.prefix)

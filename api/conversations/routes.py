@@ -66,12 +66,11 @@ async def list_conversations(
     page = await service.list_conversations(
         session, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    # The inbox's hottest read: rows go straight from the driver to JSON, shaped by
-    # ConversationRead's columns (see service.LIST_COLUMNS), with no ORM or model round trip.
-    return Response(
-        orjson.dumps({"items": page.items, "next_cursor": page.next_cursor}, default=str),
-        media_type="application/json",
-    )
+    # The inbox's hottest read: PostgreSQL renders each row (ConversationRead's columns, see
+    # service.LIST_COLUMNS) as JSON text, spliced here with no ORM or model round trip.
+    body = '{"items":[' + ",".join(page.items) + '],"next_cursor":'
+    body += orjson.dumps(page.next_cursor).decode() + "}"
+    return Response(body, media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationRead)

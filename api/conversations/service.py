@@ -18,11 +18,13 @@ from api.conversations.schemas import (
 )
 from api.deps import ClientInfo, Principal
 from store.base import utcnow
-from store.pagination import Page, paginate
+from store.pagination import Page, json_row, paginate, paginate_json
 from store.scoped import get_scoped, scoped
 from store.tables import Contact, Conversation, Integration, Message, User
 
 LIST_COLUMNS = tuple(ConversationRead.model_fields)
+# Built once: the JSON object of one list row, rendered by PostgreSQL.
+LIST_ROW = json_row([getattr(Conversation, name) for name in LIST_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,10 @@ async def list_conversations(
     filters: ConversationFilters,
     limit: int,
     cursor: str | None,
-) -> Page[Conversation]:
-    columns = [Conversation.__table__.c[name] for name in LIST_COLUMNS]
-    stmt = select(*columns).where(Conversation.organization_id == principal.org_id)
+) -> Page[str]:
+    stmt = select(LIST_ROW, Conversation.last_message_at, Conversation.id).where(
+        Conversation.organization_id == principal.org_id
+    )
     for column, value in (
         (Conversation.status, filters.status),
         (Conversation.priority, filters.priority),
@@ -65,14 +68,13 @@ async def list_conversations(
         stmt = stmt.where(
             func.lower(Conversation.subject).contains(filters.q.lower(), autoescape=True)
         )
-    return await paginate(
+    return await paginate_json(
         session,
         stmt,
         sort_col=Conversation.last_message_at,
         id_col=Conversation.id,
         limit=limit,
         cursor=cursor,
-        mappings=True,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from store.errors import Unauthorized
 from store.settings import Settings
 
 API_KEY_PREFIX = "sb_"
+VERIFIED_CACHE_SIZE = 10_000
 
 
 def sha256_hex(value: str) -> str:
@@ -53,6 +55,7 @@ class AccessTokens:
         self._secret = settings.jwt_secret.get_secret_value()
         self._algorithm = settings.jwt_algorithm
         self.ttl_s = settings.access_token_ttl_s
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def issue(
         self, *, user_id: uuid.UUID, org_id: uuid.UUID, role: str, permissions: frozenset[str]
@@ -71,6 +74,18 @@ class AccessTokens:
         return jwt.encode(payload, self._secret, algorithm=self._algorithm)
 
     def decode(self, token: str) -> dict[str, Any]:
+        """Verify and return the claims. A token verified before is served from memory until it
+        expires: the same bytes always verify the same way, so only `exp` needs re-checking."""
+        known = self._verified.get(token)
+        if known is not None and known["exp"] > time.time():
+            return known
+        claims = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # crude but O(1) amortised; a full cache is rare
+        self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -70,17 +70,24 @@ async def update_user(
     body: UserUpdate,
     principal: CanWrite,
     session: SessionDep,
+    runtime: RuntimeDep,
     client: ClientDep,
 ) -> UserRead:
     user = await service.update_user(
-        session, principal=principal, user_id=user_id, body=body, client=client
+        session, redis=runtime.redis, principal=principal, user_id=user_id, body=body, client=client
     )
     return UserRead.model_validate(user)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def deactivate_user(
-    user_id: uuid.UUID, principal: CanWrite, session: SessionDep, client: ClientDep
+    user_id: uuid.UUID,
+    principal: CanWrite,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    client: ClientDep,
 ) -> None:
     """Users are deactivated, not erased: their history and audit trail stay."""
-    await service.deactivate_user(session, principal=principal, user_id=user_id, client=client)
+    await service.deactivate_user(
+        session, redis=runtime.redis, principal=principal, user_id=user_id, client=client
+    )

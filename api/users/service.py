@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from redis.asyncio import Redis
 from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import Actor, record
 from api.auth.service import create_invitation, email_taken
 from api.deps import ClientInfo, Principal
+from api.principals import forget_user
 from api.runtime import Runtime
 from api.security.permissions import Role
 from api.users.schemas import UserCreate, UserUpdate, check_grants
@@ -73,6 +75,7 @@ async def create_user(
 async def update_user(
     session: AsyncSession,
     *,
+    redis: Redis,
     principal: Principal,
     user_id: uuid.UUID,
     body: UserUpdate,
@@ -100,11 +103,17 @@ async def update_user(
         details={"fields": sorted(changes)},
     )
     await session.commit()
+    await forget_user(redis, user.id)
     return user
 
 
 async def deactivate_user(
-    session: AsyncSession, *, principal: Principal, user_id: uuid.UUID, client: ClientInfo
+    session: AsyncSession,
+    *,
+    redis: Redis,
+    principal: Principal,
+    user_id: uuid.UUID,
+    client: ClientInfo,
 ) -> None:
     user = await get_scoped(session, User, principal.org_id, user_id, for_update=True)
     if user.id == principal.user_id:
@@ -120,6 +129,7 @@ async def deactivate_user(
         target_id=user.id,
     )
     await session.commit()
+    await forget_user(redis, user.id)
 
 
 async def _revoke_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -139,3 +139,21 @@ async def test_audit_log_records_writes(client: httpx.AsyncClient, tenant: Tenan
         await client.get("/api/v1/audit-log?action=conversation.create", headers=tenant.headers)
     ).json()["items"]
     assert [e["action"] for e in only] == ["conversation.create"]
+
+
+async def test_list_rows_have_the_same_shape_as_a_single_read(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    from datetime import datetime
+
+    conv = await _conv(client, tenant, subject="Shape check", tags=["a", "b"])
+    listed = (await client.get("/api/v1/conversations", headers=tenant.headers)).json()["items"]
+    single = (
+        await client.get(f"/api/v1/conversations/{conv['id']}", headers=tenant.headers)
+    ).json()
+    assert set(listed[0]) == set(single)
+    for key, value in single.items():
+        if key.endswith("_at") and value:
+            assert datetime.fromisoformat(listed[0][key]) == datetime.fromisoformat(value)
+        else:
+            assert listed[0][key] == value, key
