@@ -6,6 +6,7 @@ import logging
 import sys
 from contextvars import ContextVar
 
+import orjson
 import structlog
 from structlog.types import EventDict
 
@@ -30,6 +31,10 @@ def _redact(_: object, __: str, event: EventDict) -> EventDict:
     return event
 
 
+def _dumps(event: object, **_: object) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -40,7 +45,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         _redact,
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(serializer=_dumps)
+        if json
+        else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
         processors=[

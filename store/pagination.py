@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import Select, Text, and_, cast, func, literal_column, or_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from store.errors import BadInput
@@ -95,10 +95,19 @@ async def paginate_json(
         sort_value, row_id = decode_cursor(cursor)
         stmt = stmt.where(or_(sort_col < sort_value, and_(sort_col == sort_value, id_col < row_id)))
     stmt = stmt.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
-    connection = await session.connection()  # Core execution: no ORM compile step
+    connection = await _read_connection(session)
     rows = (await connection.execute(stmt)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1][1], rows[-1][2])
     return Page(items=[row[0] for row in rows], next_cursor=next_cursor)
+
+
+async def _read_connection(session: AsyncSession) -> AsyncConnection:
+    """A connection for one read-only statement. A session that has not begun a transaction
+    reads in autocommit: no BEGIN and ROLLBACK round trips around a single SELECT. (A session
+    already in a transaction, or bound to an outer one as in the tests, reads inside it.)"""
+    if isinstance(session.bind, AsyncEngine) and not session.in_transaction():
+        return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return await session.connection()
