@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ClientInfo
+from api.principals import Principal
 from store.tables import AuditLog
 
 
@@ -17,6 +18,10 @@ class Actor:
     org_id: uuid.UUID
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.org_id, principal.user_id, principal.api_key_id)
 
 
 def record(

@@ -74,7 +74,7 @@ async def create_key(
     await session.flush()
     record(
         session,
-        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        actor=Actor.of(principal),
         client=client,
         action="api_key.create",
         target_type="api_key",
@@ -109,7 +109,7 @@ async def revoke_key(
     row.revoked_at = row.revoked_at or utcnow()
     record(
         session,
-        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        actor=Actor.of(principal),
         client=client,
         action="api_key.revoke",
         target_type="api_key",

@@ -24,10 +24,6 @@ CanRead = Annotated[Principal, Depends(require("read:contacts"))]
 CanWrite = Annotated[Principal, Depends(require("write:contacts"))]
 
 
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.org_id, principal.user_id, principal.api_key_id)
-
-
 @router.get("", response_model=ListResponse[ContactRead])
 async def list_contacts(
     principal: CanRead,
@@ -67,7 +63,7 @@ async def create_contact(
     await session.flush()
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="contact.create",
         target_type="contact",
@@ -100,7 +96,7 @@ async def update_contact(
         setattr(contact, field, value.lower() if field == "email" and value else value)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="contact.update",
         target_type="contact",
@@ -119,7 +115,7 @@ async def delete_contact(
     await session.delete(contact)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="contact.delete",
         target_type="contact",

@@ -112,7 +112,7 @@ async def delete_conversation(
     await session.delete(row)
     record(
         session,
-        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        actor=Actor.of(principal),
         client=client,
         action="conversation.delete",
         target_type="conversation",

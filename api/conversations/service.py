@@ -99,7 +99,7 @@ async def create_conversation(
     await session.flush()
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="conversation.create",
         target_type="conversation",
@@ -126,7 +126,7 @@ async def update_conversation(
         setattr(row, field, value)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="conversation.update",
         target_type="conversation",
@@ -188,7 +188,7 @@ async def add_outbound(
     await session.flush()
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="message.create",
         target_type="message",
@@ -197,7 +197,3 @@ async def add_outbound(
     )
     await session.commit()
     return message
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.org_id, principal.user_id, principal.api_key_id)

@@ -90,7 +90,7 @@ async def create(
     await _flush_unique(session, body.name)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="integration.create",
         target_type="integration",
@@ -125,7 +125,7 @@ async def update(
     await _flush_unique(session, row.name)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="integration.update",
         target_type="integration",
@@ -143,7 +143,7 @@ async def delete(
     await session.delete(row)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="integration.delete",
         target_type="integration",
@@ -158,7 +158,3 @@ async def _flush_unique(session: AsyncSession, name: str) -> None:
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"an integration named {name!r} already exists") from exc
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.org_id, principal.user_id, principal.api_key_id)

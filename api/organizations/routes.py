@@ -34,7 +34,7 @@ async def update_organization(
         setattr(org, field, value)
     record(
         session,
-        actor=Actor(principal.org_id, principal.user_id, principal.api_key_id),
+        actor=Actor.of(principal),
         client=client,
         action="organization.update",
         target_type="organization",

@@ -61,7 +61,7 @@ async def create_user(
         )
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="user.create",
         target_type="user",
@@ -95,7 +95,7 @@ async def update_user(
         await _revoke_sessions(session, user.id)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="user.update",
         target_type="user",
@@ -122,7 +122,7 @@ async def deactivate_user(
     await _revoke_sessions(session, user.id)
     record(
         session,
-        actor=_actor(principal),
+        actor=Actor.of(principal),
         client=client,
         action="user.deactivate",
         target_type="user",
@@ -138,7 +138,3 @@ async def _revoke_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.org_id, principal.user_id, principal.api_key_id)
