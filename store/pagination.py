@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import Select, Text, and_, cast, func, literal_column, or_
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -69,42 +69,7 @@ async def paginate(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def json_row(columns: list[Any]) -> Any:
-    """A column expression PostgreSQL renders as one JSON object text: {name: value, ...}."""
-    pairs: list[Any] = []
-    for column in columns:
-        pairs += [literal_column(f"'{column.key}'"), column]
-    return cast(func.json_build_object(*pairs), Text)
-
-
-async def paginate_json(
-    session: AsyncSession,
-    stmt: Select[Any],
-    *,
-    sort_col: InstrumentedAttribute[Any],
-    id_col: InstrumentedAttribute[Any],
-    limit: int,
-    cursor: str | None,
-) -> Page[str]:
-    """Like `paginate` (newest first) for a `select(json_row(...), sort_col, id_col)`.
-
-    For hot read-only lists: PostgreSQL hands back one JSON text per row instead of a value per
-    column, and the caller splices the texts into its response without decoding them.
-    """
-    if cursor:
-        sort_value, row_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(sort_col < sort_value, and_(sort_col == sort_value, id_col < row_id)))
-    stmt = stmt.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
-    connection = await _read_connection(session)
-    rows = (await connection.execute(stmt)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1][1], rows[-1][2])
-    return Page(items=[row[0] for row in rows], next_cursor=next_cursor)
-
-
-async def _read_connection(session: AsyncSession) -> AsyncConnection:
+async def read_connection(session: AsyncSession) -> AsyncConnection:
     """A connection for one read-only statement. A session that has not begun a transaction
     reads in autocommit: no BEGIN and ROLLBACK round trips around a single SELECT. (A session
     already in a transaction, or bound to an outer one as in the tests, reads inside it.)"""

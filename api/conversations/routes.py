@@ -66,8 +66,8 @@ async def list_conversations(
     page = await service.list_conversations(
         session, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    # The inbox's hottest read: PostgreSQL renders each row (ConversationRead's columns, see
-    # service.LIST_COLUMNS) as JSON text, spliced here with no ORM or model round trip.
+    # The inbox's hottest read: PostgreSQL renders each row as JSON text (listing.py), spliced
+    # here with no ORM or model round trip.
     body = '{"items":[' + ",".join(page.items) + '],"next_cursor":'
     body += orjson.dumps(page.next_cursor).decode() + "}"
     return Response(body, media_type="application/json")

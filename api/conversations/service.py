@@ -6,25 +6,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import Actor, record
+from api.conversations import listing
 from api.conversations.schemas import (
     ConversationCreate,
-    ConversationRead,
     ConversationUpdate,
     MessageCreate,
 )
 from api.deps import ClientInfo, Principal
 from store.base import utcnow
-from store.pagination import Page, json_row, paginate, paginate_json
+from store.pagination import Page, paginate
 from store.scoped import get_scoped, scoped
 from store.tables import Contact, Conversation, Integration, Message, User
-
-LIST_COLUMNS = tuple(ConversationRead.model_fields)
-# Built once: the JSON object of one list row, rendered by PostgreSQL.
-LIST_ROW = json_row([getattr(Conversation, name) for name in LIST_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -46,36 +41,14 @@ async def list_conversations(
     limit: int,
     cursor: str | None,
 ) -> Page[str]:
-    stmt = select(LIST_ROW, Conversation.last_message_at, Conversation.id).where(
-        Conversation.organization_id == principal.org_id
-    )
-    for column, value in (
-        (Conversation.status, filters.status),
-        (Conversation.priority, filters.priority),
-        (Conversation.category, filters.category),
-        (Conversation.channel, filters.channel),
-        (Conversation.contact_id, filters.contact_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if filters.assignee == "none":
-        stmt = stmt.where(Conversation.assignee_id.is_(None))
-    elif filters.assignee == "me":
-        stmt = stmt.where(Conversation.assignee_id == principal.user_id)
-    elif filters.assignee:
-        stmt = stmt.where(Conversation.assignee_id == uuid.UUID(filters.assignee))
-    if filters.q:
-        stmt = stmt.where(
-            func.lower(Conversation.subject).contains(filters.q.lower(), autoescape=True)
-        )
-    return await paginate_json(
-        session,
-        stmt,
-        sort_col=Conversation.last_message_at,
-        id_col=Conversation.id,
+    sql, args = listing.build(
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        filters=filters,
         limit=limit,
         cursor=cursor,
     )
+    return await listing.fetch_page(session, sql, args, limit)
 
 
 async def _check_refs(session: AsyncSession, org_id: uuid.UUID, refs: dict[str, Any]) -> None:

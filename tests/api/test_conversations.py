@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import uuid
+from datetime import UTC, datetime
 
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.tables import Conversation
 from tests.conftest import Tenant, add_user
 
 
@@ -144,8 +149,6 @@ async def test_audit_log_records_writes(client: httpx.AsyncClient, tenant: Tenan
 async def test_list_rows_have_the_same_shape_as_a_single_read(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    from datetime import datetime
-
     conv = await _conv(client, tenant, subject="Shape check", tags=["a", "b"])
     listed = (await client.get("/api/v1/conversations", headers=tenant.headers)).json()["items"]
     single = (
@@ -157,3 +160,35 @@ async def test_list_rows_have_the_same_shape_as_a_single_read(
             assert datetime.fromisoformat(listed[0][key]) == datetime.fromisoformat(value)
         else:
             assert listed[0][key] == value, key
+
+
+async def test_pages_break_timestamp_ties_by_id(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
+    same = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    org = uuid.UUID(tenant.org_id)
+    rows = [
+        Conversation(organization_id=org, channel="email", subject=f"tie {i}", last_message_at=same)
+        for i in range(5)
+    ]
+    session.add_all(rows)
+    await session.commit()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        q = "limit=2&q=tie" + (f"&cursor={cursor}" if cursor else "")
+        page = (await client.get(f"/api/v1/conversations?{q}", headers=tenant.headers)).json()
+        seen += [c["id"] for c in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(seen) == sorted(str(r.id) for r in rows) and len(seen) == 5
+    assert seen == sorted(seen, reverse=True)  # newest first, then id descending
+
+
+async def test_search_treats_like_wildcards_literally(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await _conv(client, tenant, subject="50% off_sale")
+    await _conv(client, tenant, subject="500 offXsale")
+    found = (await client.get("/api/v1/conversations?q=0%25%20off_", headers=tenant.headers)).json()
+    assert [c["subject"] for c in found["items"]] == ["50% off_sale"]
