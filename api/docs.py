@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -28,7 +30,33 @@ PAGE = f"""<!doctype html>
 <script src="/docs/init.js"></script></body></html>"""
 
 
+SECURITY_SCHEMES = {
+    "OAuth2Password": {
+        "type": "oauth2",
+        "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+    },
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+}
+
+
+def _with_security(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """Declare the two credentials in the document (Authorize in /docs) without adding a
+    dependency to every request: api/deps.py reads the headers itself, on the hot path."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            schema["security"] = [{"OAuth2Password": []}, {"ApiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
 def install_docs(app: FastAPI) -> None:
+    app.openapi = _with_security(app)  # type: ignore[method-assign]
     app.mount(STATIC, StaticFiles(directory=ASSETS), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)

@@ -168,3 +168,10 @@ async def test_cors_allows_configured_origins_only(runtime: Runtime, db: AsyncCo
         bad = await c.options("/health", headers={"Origin": "https://evil.example.com", **pre})
     assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
     assert "access-control-allow-origin" not in bad.headers
+
+
+async def test_openapi_declares_both_credentials(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["OAuth2Password"]["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+    assert schemes["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
