@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.runtime import Runtime
 from tests.conftest import Tenant, build_test_app, make_settings
+
+
+@asynccontextmanager
+async def client_with(
+    runtime: Runtime, db: AsyncConnection, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an app built under overridden settings, restored afterwards."""
+    runtime.settings = make_settings(**overrides)
+    try:
+        app = build_test_app(runtime, db)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
+            yield c
+    finally:
+        runtime.settings = make_settings()
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
@@ -85,85 +105,44 @@ async def test_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:
 async def test_login_is_rate_limited_with_retry_after(
     runtime: Runtime, db: AsyncConnection, tenant: Tenant
 ) -> None:
-    runtime.settings = make_settings(rate_limit_login="3/minute")
-    try:
-        app = build_test_app(runtime, db)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as c:
-            codes = [
-                (
-                    await c.post(
-                        "/api/v1/auth/token",
-                        data={"username": tenant.email, "password": "wrong-password"},
-                    )
-                )
-                for _ in range(4)
-            ]
-    finally:
-        runtime.settings = make_settings()
+    form = {"username": tenant.email, "password": "wrong-password"}
+    async with client_with(runtime, db, rate_limit_login="3/minute") as c:
+        codes = [await c.post("/api/v1/auth/token", data=form) for _ in range(4)]
     assert [r.status_code for r in codes] == [401, 401, 401, 429]
     assert 1 <= int(codes[-1].headers["retry-after"]) <= 60
     assert codes[-1].json()["error"]["code"] == "rate_limited"
 
 
 async def test_registration_is_rate_limited(runtime: Runtime, db: AsyncConnection) -> None:
-    runtime.settings = make_settings(rate_limit_register="2/hour")
-    try:
-        app = build_test_app(runtime, db)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as c:
-            codes = []
-            for i in range(3):
-                r = await c.post(
-                    "/api/v1/auth/register",
-                    json={
-                        "email": f"rl{i}@example.com",
-                        "password": "long enough pw",
-                        "name": "R",
-                        "organization_name": f"RL {i}",
-                    },
-                )
-                codes.append(r.status_code)
-    finally:
-        runtime.settings = make_settings()
+    codes = []
+    async with client_with(runtime, db, rate_limit_register="2/hour") as c:
+        for i in range(3):
+            body = {
+                "email": f"rl{i}@example.com",
+                "password": "long enough pw",
+                "name": "R",
+                "organization_name": f"RL {i}",
+            }
+            codes.append((await c.post("/api/v1/auth/register", json=body)).status_code)
     assert codes == [201, 201, 429]
 
 
 async def test_api_is_rate_limited_per_key(
     runtime: Runtime, db: AsyncConnection, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    key = (
-        await client.post(
-            "/api/v1/api-keys",
-            headers=tenant.headers,
-            json={"name": "k", "scopes": ["read:contacts"]},
-        )
-    ).json()["key"]
-    runtime.settings = make_settings(rate_limit_api="5/minute")
-    try:
-        app = build_test_app(runtime, db)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as c:
-            codes = [
-                (await c.get("/api/v1/contacts", headers={"X-Api-Key": key})).status_code
-                for _ in range(6)
-            ]
-    finally:
-        runtime.settings = make_settings()
+    body = {"name": "k", "scopes": ["read:contacts"]}
+    key = (await client.post("/api/v1/api-keys", headers=tenant.headers, json=body)).json()["key"]
+    async with client_with(runtime, db, rate_limit_api="5/minute") as c:
+        codes = [
+            (await c.get("/api/v1/contacts", headers={"X-Api-Key": key})).status_code
+            for _ in range(6)
+        ]
     assert codes == [200] * 5 + [429]
 
 
 async def test_cors_allows_configured_origins_only(runtime: Runtime, db: AsyncConnection) -> None:
-    runtime.settings = make_settings(cors_origins="https://app.example.com")
-    try:
-        app = build_test_app(runtime, db)
-    finally:
-        runtime.settings = make_settings()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-        pre = {"Access-Control-Request-Method": "GET"}
+    pre = {"Access-Control-Request-Method": "GET"}
+    async with client_with(runtime, db, cors_origins="https://app.example.com") as c:
         ok = await c.options("/health", headers={"Origin": "https://app.example.com", **pre})
         bad = await c.options("/health", headers={"Origin": "https://evil.example.com", **pre})
     assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
