@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from api.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from api.audit import Actor, record
+from api.audit import record
 from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.pagination import Cursor, Limit
 from api.principals import forget_api_key
@@ -74,11 +74,10 @@ async def create_key(
     await session.flush()
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="api_key.create",
-        target_type="api_key",
-        target_id=row.id,
+        principal,
+        client,
+        "api_key.create",
+        row,
         details={"name": body.name, "scopes": scopes, "prefix": fresh.prefix},
     )
     await session.commit()
@@ -107,13 +106,6 @@ async def revoke_key(
 ) -> None:
     row = await get_scoped(session, ApiKey, principal.org_id, key_id, for_update=True)
     row.revoked_at = row.revoked_at or utcnow()
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="api_key.revoke",
-        target_type="api_key",
-        target_id=row.id,
-    )
+    record(session, principal, client, "api_key.revoke", row)
     await session.commit()
     await forget_api_key(runtime.redis, row.prefix)

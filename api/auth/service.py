@@ -53,14 +53,7 @@ async def register(
     except IntegrityError as exc:  # a concurrent registration won the unique index
         raise Conflict("an account with this email already exists", code="email_taken") from exc
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(
-        session,
-        actor=Actor(org.id, user.id),
-        client=client,
-        action="organization.register",
-        target_type="organization",
-        target_id=org.id,
-    )
+    record(session, Actor(org.id, user.id), client, "organization.register", org)
     await session.commit()
     return user, org, pair
 
@@ -75,14 +68,7 @@ async def login(
         raise Unauthorized("invalid email or password", code="invalid_credentials")
     user.last_login_at = datetime.now(UTC)
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(
-        session,
-        actor=Actor(user.organization_id, user.id),
-        client=client,
-        action="auth.login",
-        target_type="user",
-        target_id=user.id,
-    )
+    record(session, Actor(user.organization_id, user.id), client, "auth.login", user)
     await session.commit()
     return pair
 
@@ -98,19 +84,18 @@ async def refresh(
     now = datetime.now(UTC)
     if row is None:
         raise Unauthorized("invalid refresh token", code="invalid_refresh_token")
+    user = await session.get(User, row.user_id)
     if row.rotated_at is not None or row.revoked_at is not None:
         await revoke_family(session, row.family_id, now)
         record(
             session,
-            actor=Actor(row.organization_id, row.user_id),
-            client=client,
-            action="auth.refresh_reuse_detected",
-            target_type="user",
-            target_id=row.user_id,
+            Actor(row.organization_id, row.user_id),
+            client,
+            "auth.refresh_reuse_detected",
+            user,
         )
         await session.commit()
         raise Unauthorized("refresh token reuse detected; sign in again", code="token_reused")
-    user = await session.get(User, row.user_id)
     if row.expires_at <= now or user is None or not user.is_active:
         raise Unauthorized("refresh token expired", code="invalid_refresh_token")
     row.rotated_at = now
@@ -144,14 +129,7 @@ async def logout(
             await revoke_family(session, row.family_id, now)
     if claims_jti:
         await runtime.redis.set(f"revoked:jti:{claims_jti}", "1", ex=runtime.tokens.ttl_s + 60)
-    record(
-        session,
-        actor=Actor(user.organization_id, user.id),
-        client=client,
-        action="auth.logout",
-        target_type="user",
-        target_id=user.id,
-    )
+    record(session, Actor(user.organization_id, user.id), client, "auth.logout", user)
     await session.commit()
 
 
@@ -177,14 +155,7 @@ async def accept_invitation(
     user.last_login_at = now
     invitation.accepted_at = now
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
-    record(
-        session,
-        actor=Actor(user.organization_id, user.id),
-        client=client,
-        action="user.accept_invitation",
-        target_type="user",
-        target_id=user.id,
-    )
+    record(session, Actor(user.organization_id, user.id), client, "user.accept_invitation", user)
     await session.commit()
     return user, pair
 

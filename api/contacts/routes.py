@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import func, or_
 
-from api.audit import Actor, record
+from api.audit import record
 from api.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from api.deps import ClientDep, Principal, SessionDep, require
 from api.pagination import Cursor, Limit, Search
@@ -61,14 +61,7 @@ async def create_contact(
         contact.email = contact.email.lower()
     session.add(contact)
     await session.flush()
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="contact.create",
-        target_type="contact",
-        target_id=contact.id,
-    )
+    record(session, principal, client, "contact.create", contact)
     await session.commit()
     return ContactRead.model_validate(contact)
 
@@ -95,13 +88,7 @@ async def update_contact(
     for field, value in changes.items():
         setattr(contact, field, value.lower() if field == "email" and value else value)
     record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="contact.update",
-        target_type="contact",
-        target_id=contact.id,
-        details={"fields": sorted(changes)},
+        session, principal, client, "contact.update", contact, details={"fields": sorted(changes)}
     )
     await session.commit()
     return ContactRead.model_validate(contact)
@@ -113,12 +100,5 @@ async def delete_contact(
 ) -> None:
     contact = await get_scoped(session, Contact, principal.org_id, contact_id)
     await session.delete(contact)
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="contact.delete",
-        target_type="contact",
-        target_id=contact_id,
-    )
+    record(session, principal, client, "contact.delete", contact)
     await session.commit()

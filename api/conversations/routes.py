@@ -8,7 +8,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from api.audit import Actor, record
+from api.audit import record
 from api.conversations import service
 from api.conversations.schemas import (
     ConversationCreate,
@@ -110,14 +110,7 @@ async def delete_conversation(
     """Admins only: erases the conversation and its messages (e.g. a data-subject request)."""
     row = await get_scoped(session, Conversation, principal.org_id, conversation_id)
     await session.delete(row)
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="conversation.delete",
-        target_type="conversation",
-        target_id=conversation_id,
-    )
+    record(session, principal, client, "conversation.delete", row)
     await session.commit()
 
 

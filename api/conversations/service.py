@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import Actor, record
+from api.audit import record
 from api.conversations import listing
 from api.conversations.schemas import (
     ConversationCreate,
@@ -70,14 +70,7 @@ async def create_conversation(
     row = Conversation(organization_id=principal.org_id, last_message_at=utcnow(), **data)
     session.add(row)
     await session.flush()
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="conversation.create",
-        target_type="conversation",
-        target_id=row.id,
-    )
+    record(session, principal, client, "conversation.create", row)
     await session.commit()
     return row
 
@@ -99,11 +92,10 @@ async def update_conversation(
         setattr(row, field, value)
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="conversation.update",
-        target_type="conversation",
-        target_id=row.id,
+        principal,
+        client,
+        "conversation.update",
+        row,
         details={k: str(v) for k, v in changes.items() if k != "subject"},
     )
     await session.commit()
@@ -161,11 +153,10 @@ async def add_outbound(
     await session.flush()
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="message.create",
-        target_type="message",
-        target_id=message.id,
+        principal,
+        client,
+        "message.create",
+        message,
         details={"conversation_id": str(conversation.id)},
     )
     await session.commit()

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import Actor, record
+from api.audit import record
 from api.deps import ClientInfo, Principal
 from api.integrations.schemas import IntegrationCreate, IntegrationRead, IntegrationUpdate
 from ingestion.connectors.base import ConnectorConfig, ConnectorSpec
@@ -90,11 +90,10 @@ async def create(
     await _flush_unique(session, body.name)
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="integration.create",
-        target_type="integration",
-        target_id=row.id,
+        principal,
+        client,
+        "integration.create",
+        row,
         details={"type": spec.slug, "name": body.name},
     )
     await session.commit()
@@ -125,11 +124,10 @@ async def update(
     await _flush_unique(session, row.name)
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="integration.update",
-        target_type="integration",
-        target_id=row.id,
+        principal,
+        client,
+        "integration.update",
+        row,
         details={"fields": changed, "config_keys": sorted(body.config or {})},
     )
     await session.commit()
@@ -141,15 +139,7 @@ async def delete(
 ) -> None:
     row = await get_scoped(session, Integration, principal.org_id, integration_id)
     await session.delete(row)
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="integration.delete",
-        target_type="integration",
-        target_id=integration_id,
-        details={"name": row.name},
-    )
+    record(session, principal, client, "integration.delete", row, details={"name": row.name})
     await session.commit()
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.audit import Actor, record
+from api.audit import record
 from api.deps import ClientDep, CurrentPrincipal, Principal, SessionDep, require
 from api.organizations.schemas import OrganizationRead, OrganizationUpdate
 from store.tables import Organization
@@ -33,13 +33,7 @@ async def update_organization(
     for field, value in changes.items():
         setattr(org, field, value)
     record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="organization.update",
-        target_type="organization",
-        target_id=org.id,
-        details={"fields": sorted(changes)},
+        session, principal, client, "organization.update", org, details={"fields": sorted(changes)}
     )
     await session.commit()
     return OrganizationRead.model_validate(org)

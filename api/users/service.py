@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import Actor, record
+from api.audit import record
 from api.auth.service import create_invitation, email_taken
 from api.deps import ClientInfo, Principal
 from api.principals import forget_user
@@ -61,11 +61,10 @@ async def create_user(
         )
     record(
         session,
-        actor=Actor.of(principal),
-        client=client,
-        action="user.create",
-        target_type="user",
-        target_id=user.id,
+        principal,
+        client,
+        "user.create",
+        user,
         details={"role": body.role, "email": user.email},
     )
     await session.commit()
@@ -93,15 +92,7 @@ async def update_user(
         setattr(user, field, value)
     if changes.get("is_active") is False:
         await _revoke_sessions(session, user.id)
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="user.update",
-        target_type="user",
-        target_id=user.id,
-        details={"fields": sorted(changes)},
-    )
+    record(session, principal, client, "user.update", user, details={"fields": sorted(changes)})
     await session.commit()
     await forget_user(redis, user.id)
     return user
@@ -120,14 +111,7 @@ async def deactivate_user(
         raise BadInput("you cannot deactivate yourself", code="self_lockout")
     user.is_active = False
     await _revoke_sessions(session, user.id)
-    record(
-        session,
-        actor=Actor.of(principal),
-        client=client,
-        action="user.deactivate",
-        target_type="user",
-        target_id=user.id,
-    )
+    record(session, principal, client, "user.deactivate", user)
     await session.commit()
     await forget_user(redis, user.id)
 

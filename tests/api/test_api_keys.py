@@ -27,6 +27,10 @@ async def test_create_shows_key_once_and_stores_only_a_hash(
     row = (await session.execute(select(ApiKey).where(ApiKey.id == body["id"]))).scalar_one()
     assert row.key_hash == hashlib.sha256(body["key"].encode()).hexdigest()
     assert body["key"] not in str(vars(row))
+    audit = (
+        await client.get("/api/v1/audit-log?action=api_key.create", headers=tenant.headers)
+    ).json()["items"]
+    assert [(e["target_type"], e["target_id"]) for e in audit] == [("api_key", body["id"])]
     listed = await client.get("/api/v1/api-keys", headers=tenant.headers)
     assert body["key"] not in listed.text
     assert listed.json()["items"][0]["prefix"] == body["prefix"]

@@ -140,6 +140,7 @@ async def test_audit_log_records_writes(client: httpx.AsyncClient, tenant: Tenan
     assert top["actor_user_id"] == tenant.user_id
     assert top["ip"] == "203.0.113.7"
     assert top["target_id"] == conv["id"] and top["request_id"]
+    assert top["target_type"] == "conversation"
     only = (
         await client.get("/api/v1/audit-log?action=conversation.create", headers=tenant.headers)
     ).json()["items"]
