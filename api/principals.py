@@ -9,6 +9,7 @@ live at most CACHE_TTL_S anyway.
 from __future__ import annotations
 
 import hmac
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from store.tables import ApiKey, User
 
 CACHE_TTL_S = 30
 TOUCH_INTERVAL_S = 60
+_TOUCHED: dict[uuid.UUID, float] = {}  # key id -> when this process last asked Redis to touch it
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,19 @@ async def resolve(runtime: Runtime, session: AsyncSession, credential: str) -> P
 
 
 async def _exchange(
-    runtime: Runtime, subject: str, cache_key: str, extra: list[str]
-) -> tuple[Any, list[Any]]:
-    """One pipelined round trip: the cached principal, `extra` EXISTS checks, the rate limit."""
+    runtime: Runtime, subject: str, cache_key: str, revoked_key: str | None = None
+) -> tuple[Any, bool]:
+    """One pipelined round trip: the cached principal, whether `revoked_key` exists, and the
+    rate-limit hit."""
     pipe = runtime.redis.pipeline(transaction=True)  # MULTI: the window's SET NX + INCR atomic
     pipe.get(cache_key)
-    for key in extra:
-        pipe.exists(key)
+    if revoked_key:
+        pipe.exists(revoked_key)
     limit = runtime.limiter.stage(pipe, runtime.settings.rate_limit_api, "api", subject)
     results = await pipe.execute()
     if limit is not None:
         limit.check(results[-1])
-    return results[0], results[1 : 1 + len(extra)]
+    return results[0], bool(revoked_key) and bool(results[1])
 
 
 async def _jwt(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
@@ -87,8 +90,8 @@ async def _jwt(runtime: Runtime, session: AsyncSession, token: str) -> Principal
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
     except ValueError as exc:
         raise Unauthorized("invalid access token", code="invalid_token") from exc
-    cached, (revoked,) = await _exchange(
-        runtime, str(user_id), _user_key(user_id), [f"revoked:jti:{claims['jti']}"]
+    cached, revoked = await _exchange(
+        runtime, str(user_id), _user_key(user_id), f"revoked:jti:{claims['jti']}"
     )
     if revoked:
         raise Unauthorized("access token revoked", code="token_revoked")
@@ -123,7 +126,7 @@ async def _api_key(runtime: Runtime, session: AsyncSession, key: str) -> Princip
     prefix = api_key_prefix(key)
     if prefix is None:
         raise Unauthorized("invalid API key", code="invalid_api_key")
-    cached, _ = await _exchange(runtime, f"key:{prefix}", _api_key_key(prefix), [])
+    cached, _ = await _exchange(runtime, f"key:{prefix}", _api_key_key(prefix))
     data = orjson.loads(cached) if cached else await _load_api_key(runtime, session, prefix)
     if data is None or not hmac.compare_digest(data["hash"], sha256_hex(key)):
         raise Unauthorized("invalid API key", code="invalid_api_key")
@@ -161,7 +164,12 @@ async def _load_api_key(
 
 
 async def _touch(runtime: Runtime, session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
-    """Record `last_used_at` at most once a minute per key, whichever replica sees it first."""
+    """Record `last_used_at` at most once a minute per key, whichever replica sees it first.
+    Each process asks Redis at most once a minute per key, not on every request."""
+    clock = time.monotonic()
+    if clock - _TOUCHED.get(key_id, -TOUCH_INTERVAL_S) < TOUCH_INTERVAL_S:
+        return
+    _TOUCHED[key_id] = clock
     if await runtime.redis.set(f"touch:key:{key_id}", "1", nx=True, ex=TOUCH_INTERVAL_S):
         await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
         await session.commit()

@@ -98,3 +98,20 @@ async def test_expired_key_is_rejected(client: httpx.AsyncClient, tenant: Tenant
     ).json()
     r = await client.get("/api/v1/contacts", headers={"X-Api-Key": created["key"]})
     assert r.status_code == 401
+
+
+async def test_use_records_last_used_at(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    created = (
+        await client.post(
+            "/api/v1/api-keys",
+            headers=tenant.headers,
+            json={"name": "k", "scopes": ["read:contacts"]},
+        )
+    ).json()
+    url = f"/api/v1/api-keys/{created['id']}"
+    assert (await client.get(url, headers=tenant.headers)).json()["last_used_at"] is None
+    for _ in range(3):
+        assert (
+            await client.get("/api/v1/contacts", headers={"X-Api-Key": created["key"]})
+        ).status_code == 200
+    assert (await client.get(url, headers=tenant.headers)).json()["last_used_at"] is not None
