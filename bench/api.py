@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from store.migrate import sync_url
+from store.db import sync_url
 
 ROWS = 10_000
 HERE = Path(__file__).parent

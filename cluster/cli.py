@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cluster.up import config_error
 from store import migrate
 from store.crypto import SecretBox, generate_key
-from store.migrate import sync_url
+from store.db import sync_url
 from store.settings import Settings
 from store.tables import Integration
 

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from store.migrate import sync_url
+from store.db import sync_url
 from store.tables import Contact, Conversation, Message, Organization, User
 
 DEMO_EMAIL = "demo@switchboard.local"

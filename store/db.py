@@ -12,15 +12,22 @@ from sqlalchemy.ext.asyncio import (
 
 from store.settings import Settings
 
-SYNC_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"}
+
+def with_driver(url: str, driver: str) -> str:
+    """Any PostgreSQL URL (`postgres://`, `postgresql+...://`) with SQLAlchemy's `driver`."""
+    return (
+        make_url(url).set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
+    )
 
 
 def async_url(url: str) -> str:
-    """Any PostgreSQL URL, for asyncpg (the fastest async driver; migrations use psycopg)."""
-    parsed = make_url(url)
-    if parsed.drivername in SYNC_DRIVERS:
-        parsed = parsed.set(drivername="postgresql+asyncpg")
-    return parsed.render_as_string(hide_password=False)
+    """For the API: asyncpg, the fastest async driver."""
+    return with_driver(url, "asyncpg")
+
+
+def sync_url(url: str) -> str:
+    """For migrations, scripts and tests: psycopg 3."""
+    return with_driver(url, "psycopg")
 
 
 def create_engine_from(settings: Settings) -> AsyncEngine:

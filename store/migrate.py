@@ -6,16 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import make_url
+
+from store.db import sync_url
 
 HERE = Path(__file__).parent
-
-
-def sync_url(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.drivername in {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from cluster.cli import main
 from store import migrate
 from store.crypto import SecretBox, generate_key
+from store.db import sync_url
 from store.settings import Settings
 from store.tables import Integration, Organization
 from tests.conftest import drop_database, recreate_database
@@ -78,7 +79,7 @@ def _insert_integrations(url: str) -> Rows:
         SecretBox([key_b]).encrypt(SECRETS, context=str(ids[1])),
         None,
     ]
-    engine = create_engine(migrate.sync_url(url))
+    engine = create_engine(sync_url(url))
     with Session(engine) as session, session.begin():
         org = Organization(name="Rotate Co", slug=f"rotate-{uuid.uuid4().hex[:6]}")
         session.add(org)
@@ -100,7 +101,7 @@ def _insert_integrations(url: str) -> Rows:
 
 
 def _envelopes(url: str) -> dict[uuid.UUID, str | None]:
-    engine = create_engine(migrate.sync_url(url))
+    engine = create_engine(sync_url(url))
     with Session(engine) as session:
         found = {row.id: row.secrets_encrypted for row in session.query(Integration)}
     engine.dispose()

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from store import migrate
+from store.db import sync_url
 from store.tables import Base
 from tests.conftest import drop_database, recreate_database
 
@@ -24,7 +25,7 @@ def fresh_db() -> str:  # type: ignore[misc]
 
 def test_upgrade_matches_models_and_downgrade_empties(fresh_db: str) -> None:
     migrate.upgrade(fresh_db)
-    engine = create_engine(migrate.sync_url(fresh_db))
+    engine = create_engine(sync_url(fresh_db))
     try:
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -60,10 +61,22 @@ def test_upgrade_matches_models_and_downgrade_empties(fresh_db: str) -> None:
 
 def test_messages_are_unique_per_integration_and_external_id(fresh_db: str) -> None:
     migrate.upgrade(fresh_db)
-    engine = create_engine(migrate.sync_url(fresh_db))
+    engine = create_engine(sync_url(fresh_db))
     try:
         with engine.connect() as conn:
             uniques = inspect(conn).get_unique_constraints("messages")
         assert any(u["column_names"] == ["integration_id", "external_id"] for u in uniques)
     finally:
         engine.dispose()
+
+
+def test_database_urls_get_the_driver_each_side_needs() -> None:
+    from store.db import async_url
+
+    for url in (
+        "postgres://u:p@h:5/d",
+        "postgresql://u:p@h:5/d",
+        "postgresql+psycopg2://u:p@h:5/d",
+    ):
+        assert sync_url(url) == "postgresql+psycopg://u:p@h:5/d"
+        assert async_url(url) == "postgresql+asyncpg://u:p@h:5/d"
