@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.classify.backend import ClassifierBackend, InProcessClassifier
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -28,6 +29,7 @@ def create_app(
     settings: Settings | None = None,
     runtime: Runtime | None = None,
     probes: dict[str, Probe] | None = None,
+    classifier: ClassifierBackend | None = None,
 ) -> FastAPI:
     """Build the app. Pass `runtime` to share pools (tests); otherwise the lifespan builds one.
 
@@ -40,6 +42,10 @@ def create_app(
         owned = runtime is None
         app.state.runtime = runtime or Runtime.build(settings)
         app.state.runtime.extra_probes.update(probes or {})
+        if classifier is not None:
+            app.state.runtime.classifier = classifier
+        elif app.state.runtime.classifier is None:
+            app.state.runtime.classifier = InProcessClassifier(settings.org_models_dir)
         if owned:
             # Everything built so far lives for the whole process: keep it out of the garbage
             # collector's scans, and collect young objects less often (fewer latency spikes).

@@ -7,6 +7,7 @@ from api.api_keys.routes import router as api_keys
 from api.audit_log.routes import router as audit_log
 from api.auth.routes import me_router
 from api.auth.routes import router as auth
+from api.classify.routes import router as classify
 from api.contacts.routes import router as contacts
 from api.conversations.routes import messages_router
 from api.conversations.routes import router as conversations
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     conversations,
     messages_router,
     audit_log,
+    classify,
 ]

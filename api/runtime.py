@@ -11,6 +11,8 @@ from nats.aio.client import Client as NatsClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.classify.backend import ClassifierBackend
+from api.classify.service import OrgModels
 from api.ratelimit import RateLimiter
 from api.security.passwords import Passwords
 from api.security.tokens import AccessTokens
@@ -35,6 +37,9 @@ class Runtime:
     limiter: RateLimiter
     nats: NatsClient | None = None
     extra_probes: dict[str, Probe] = field(default_factory=dict)
+    # Serve attaches a handle-backed classifier; without Serve the models run in-process.
+    classifier: ClassifierBackend | None = None
+    org_models: OrgModels = field(default_factory=OrgModels)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
 
     switchboard_env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path(".switchboard")
+    # Organization model bundles (`<org>/<name>/<version>/`); the default bundle ships in models/.
+    org_models_dir: Path = Path(".switchboard/models")
 
     database_url: str | None = None
     redis_url: str | None = None

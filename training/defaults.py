@@ -1,0 +1,96 @@
+"""Train the default heads from the public datasets: `python -m training.defaults`.
+
+Reproducible (fixed seeds, cached embeddings), it writes the bundle that ships in
+`models/artifacts/default/` with `metrics.json`: held-out accuracy on one-liners and on
+email-like renderings, calibration error on a split the temperature never saw, and the CLINC150
+out-of-scope figures of the review rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from models.bundle import DEFAULT_BUNDLE, Bundle
+from models.embedder import OnnxEmbedder
+from models.heads import LinearHead
+from training import corpora, datasets
+from training.clinc_eval import clinc_report
+from training.embedder import ensure as ensure_embedder
+from training.fit import EmbeddingCache, LabelledVectors, evaluate, train_head
+
+SEED = 13
+VERSION = "1"
+
+
+def _vectors(embed: EmbeddingCache, corpus: corpora.Corpus, split: str) -> LabelledVectors:
+    texts, labels = corpus.splits[split]
+    result: LabelledVectors = LabelledVectors.build(embed(texts), labels, corpus.labels, texts)
+    return result
+
+
+def _train(
+    name: str, corpus: corpora.Corpus, embed: EmbeddingCache, **options: Any
+) -> tuple[LinearHead, dict[str, float]]:
+    parts = {split: _vectors(embed, corpus, split) for split in corpus.splits}
+    head, metrics = train_head(
+        f"default-{name}",
+        VERSION,
+        corpus.labels,
+        parts["train"],
+        parts["validation"],
+        parts["calibration"],
+        **options,
+    )
+    for split, vectors in parts.items():
+        if split.startswith("test"):
+            metrics.update(evaluate(head, vectors, prefix=f"{split}_"))
+    metrics["train_n"] = float(len(parts["train"].targets))
+    return head, metrics
+
+
+def _categories() -> dict[str, str]:
+    return {intent: category for _, intent, category in datasets.bitext()}
+
+
+def train_defaults(out: Path, cache: Path, seed: int = SEED) -> dict[str, Any]:
+    embedder_dir = ensure_embedder(out / "embedder")
+    encoder = OnnxEmbedder(embedder_dir)
+    export = json.loads((embedder_dir / "export.json").read_text())
+    embed = EmbeddingCache(encoder.encode, cache, key=export["sha256"])
+    metrics: dict[str, Any] = {"seed": seed, "embedder": export}
+    heads = {}
+    started = time.perf_counter()
+    heads["intent"], metrics["intent"] = _train("intent", corpora.intents(seed), embed)
+    heads["sentiment"], metrics["sentiment"] = _train(
+        "sentiment", corpora.sentiments(seed), embed, ngrams=True, c_grid=(2.0, 4.0, 8.0)
+    )
+    heads["scope"], metrics["scope"] = _train("scope", corpora.scope(seed), embed)
+    metrics["clinc150"] = clinc_report(embed, seed=seed)
+    metrics["seconds"] = round(time.perf_counter() - started, 1)
+    bundle = Bundle(
+        name="default",
+        version=VERSION,
+        heads=heads,
+        categories=_categories(),
+        embedder={"dir": "embedder", "sha256": export["sha256"], "max_tokens": 256},
+    )
+    bundle.save(out)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--cache", type=Path, default=Path(".switchboard/cache/embeddings"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    print(json.dumps(train_defaults(args.out, args.cache, args.seed), indent=2))
+
+
+if __name__ == "__main__":
+    main()
