@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint typecheck unit bench-api clean-data install
+.PHONY: up test lint typecheck unit bench-api bench-classify models clean-data install
 
 install: $(STAMP)
 
@@ -35,6 +35,13 @@ test: lint typecheck unit
 
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
+
+bench-classify: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/classify.py
+
+# Retrain the shipped default heads (models/artifacts/default) from ../shared/datasets.
+models: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m training.defaults
 
 clean-data:
 	rm -rf .switchboard

@@ -140,13 +140,16 @@ def start_ray(settings: Settings, stack: ExitStack) -> str:
 def deploy(settings: Settings, stack: ExitStack) -> str:
     from ray import serve
 
-    from serve.app import APP_NAME, build_app
+    from serve.app import APP_NAME, ServeAppConfig, build_app
+    from training.embedder import ensure as ensure_embedder
 
+    ensure_embedder()  # the int8 encoder is built from the pip-shipped model on first start
+    config = ServeAppConfig(org_models_dir=str(settings.org_models_dir.resolve()))
     # No serve.shutdown(): with the HAProxy ingress it waits ~30 s for replicas to drain idle
     # keep-alive connections; ray.shutdown() (registered earlier, so it runs after) stops them.
     log.info("deploying the Serve application on %s:%s", settings.host, settings.port)
     serve.start(http_options={"host": settings.host, "port": settings.port})
-    serve.run(build_app(), name=APP_NAME, route_prefix="/")
+    serve.run(build_app(config), name=APP_NAME, route_prefix="/")
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104
     return f"http://{host}:{settings.port}"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,8 +30,12 @@ class Embedder(Protocol):
 class OnnxEmbedder:
     """A MiniLM-style encoder exported to ONNX (pooling and normalisation inside the graph).
 
-    Texts are tokenised once, sorted by length and batched in buckets, so a batch pads to its
-    own longest text instead of the longest of the request.
+    Texts are tokenised once, sorted by length and cut into buckets of `batch_size`, so a bucket
+    pads to its own longest text; buckets run on `threads` single-threaded workers in parallel.
+    The default bucket is one text: dynamic int8 quantisation scales activations per call, so
+    a text batched with others gets a slightly different vector (cosine ~0.98) and could flip a
+    close call depending on traffic. One text per call keeps answers reproducible, needs no
+    padding, and measured 189 emails/s on 2 workers against 211 for the best batch size (8).
     """
 
     def __init__(
@@ -38,7 +43,7 @@ class OnnxEmbedder:
         directory: Path,
         *,
         max_tokens: int = DEFAULT_MAX_TOKENS,
-        batch_size: int = 32,
+        batch_size: int = 1,
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
@@ -50,15 +55,17 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
+        workers = threads or int(os.environ.get("EMBEDDER_THREADS", "0")) or os.cpu_count() or 1
         options = ort.SessionOptions()
-        # One replica, one pool of threads: inter-op parallelism only adds contention here.
-        options.intra_op_num_threads = threads or int(os.environ.get("EMBEDDER_THREADS", "0"))
+        # Parallel single-threaded calls beat one call spread over threads on matrices this small.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
             str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self.dim = int(self._session.get_outputs()[0].shape[1])
+        self._pool = ThreadPoolExecutor(workers, "encoder") if workers > 1 else None
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         return [len(encoding.ids) for encoding in self._tokenizer.encode_batch(list(texts))]
@@ -69,9 +76,15 @@ class OnnxEmbedder:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            members = order[start : start + self.batch_size]
-            out[members] = self._run([encodings[i].ids for i in members])
+        buckets = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        rows = [[encodings[i].ids for i in bucket] for bucket in buckets]
+        vectors = (
+            self._pool.map(self._run, rows)
+            if self._pool and len(rows) > 1
+            else map(self._run, rows)
+        )
+        for bucket, result in zip(buckets, vectors, strict=True):
+            out[bucket] = result
         return out
 
     def _run(self, rows: list[list[int]]) -> FloatArray:

@@ -15,10 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.app import create_app
+from api.classify.backend import InProcessClassifier
 from api.deps import get_session
 from api.runtime import Runtime
 from store import migrate
+from models.service import ClassifierService
 from store.settings import Settings
+from training.embedder import ensure as ensure_embedder
 
 BASE_DB = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DB = "switchboard_test"
@@ -60,15 +63,25 @@ def make_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     recreate_database(TEST_DB)
     migrate.upgrade(database_url(TEST_DB))
-    return make_settings()
+    return make_settings(org_models_dir=tmp_path_factory.mktemp("org-models"))
 
 
 @pytest.fixture(scope="session")
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+def classifier_service(settings: Settings) -> ClassifierService:
+    """The default local models, loaded once (the encoder is exported first if missing)."""
+    ensure_embedder()
+    return ClassifierService.load(model_root=settings.org_models_dir)
+
+
+@pytest.fixture(scope="session")
+async def runtime(
+    settings: Settings, classifier_service: ClassifierService
+) -> AsyncIterator[Runtime]:
     rt = Runtime.build(settings)
+    rt.classifier = InProcessClassifier(settings.org_models_dir, service=classifier_service)
     await rt.connect_nats()
     yield rt
     await rt.close()

@@ -32,9 +32,15 @@ def _rates(
     return in_scope_accuracy, oos_recall
 
 
-def clinc_report(embed: EmbeddingCache, *, seed: int) -> dict[str, Any]:
+def clinc_report(embed: EmbeddingCache, *, seed: int, limit: int | None = None) -> dict[str, Any]:
     data = datasets.clinc()
+    if limit:  # the published splits are sorted by intent: sample across all of them
+        data = {
+            n: random.Random(seed).sample(rows, min(limit, len(rows))) for n, rows in data.items()
+        }
     labels = tuple(sorted({label for _, label in data["train"]}))
+    for name in ("val", "test"):  # a subset may miss an intent in train: keep known ones
+        data[name] = [row for row in data[name] if row[1] in labels]
     val = list(data["val"])
     random.Random(seed).shuffle(val)
     half = len(val) // 2

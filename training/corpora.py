@@ -47,9 +47,10 @@ def _augmented(
     return [*_filled(examples, seed), *_rendered(examples, seed + 1, share)]
 
 
-def intents(seed: int) -> Corpus:
+def intents(seed: int, limit: int | None = None) -> Corpus:
     """Bitext intents split by unique instruction; test kept as one-liners and as emails."""
-    splits = datasets.split_unique([(i, intent) for i, intent, _ in datasets.bitext()], seed=seed)
+    rows = [(i, intent) for i, intent, _ in datasets.bitext()]
+    splits = datasets.split_unique(rows, seed=seed).head(limit)
     out = {
         "train": _prepared(_augmented(splits.train, seed)),
         "calibration": _prepared(_augmented(splits.calibration, seed + 10)),
@@ -61,9 +62,9 @@ def intents(seed: int) -> Corpus:
     return Corpus(labels, out)
 
 
-def sentiments(seed: int) -> Corpus:
+def sentiments(seed: int, limit: int | None = None) -> Corpus:
     """Airline tweets (deduplicated), half of training also rendered as longer messages."""
-    splits = datasets.split_unique(datasets.airline(), seed=seed)
+    splits = datasets.split_unique(datasets.airline(), seed=seed).head(limit)
     out = {
         "train": _prepared(_augmented(splits.train, seed, share=0.5)),
         "calibration": _prepared(splits.calibration),
@@ -74,6 +75,12 @@ def sentiments(seed: int) -> Corpus:
     return Corpus(("negative", "neutral", "positive"), out)
 
 
+def _shuffled(rows: Sequence[tuple[str, str]], seed: int) -> list[tuple[str, str]]:
+    rows = list(rows)
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
 def _off_topic(examples: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(text, "out_of_scope") for text, _ in examples]
 
@@ -82,11 +89,15 @@ def _on_topic(examples: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(text, "in_scope") for text, _ in examples]
 
 
-def scope(seed: int) -> Corpus:
+def scope(seed: int, limit: int | None = None) -> Corpus:
     """In scope: Bitext requests. Out of scope: CLINC150 (all of it) and MASSIVE requests."""
     bitext = datasets.split_unique([(i, i) for i, _, _ in datasets.bitext()], seed=seed)
-    clinc = datasets.clinc()
-    held = [*clinc["val"], *clinc["oos_val"], *datasets.massive("validation")]
+    bitext = bitext.head(limit)
+    clinc = {name: _shuffled(rows, seed)[:limit] for name, rows in datasets.clinc().items()}
+    massive = {
+        s: _shuffled(datasets.massive(s), seed)[:limit] for s in ("train", "validation", "test")
+    }
+    held = [*clinc["val"], *clinc["oos_val"], *massive["validation"]]
     random.Random(seed).shuffle(held)
     half = len(held) // 2
     negatives = {
@@ -98,7 +109,7 @@ def scope(seed: int) -> Corpus:
         "calibration": _off_topic(held[:half]),
         "validation": _off_topic(held[half:]),
         "test_oos": _off_topic(clinc["oos_test"]),
-        "test_massive": _off_topic(datasets.massive("test")),
+        "test_massive": _off_topic(massive["test"]),
     }
     positives = {
         "train": _on_topic(_augmented(bitext.train, seed)),

@@ -40,6 +40,12 @@ class Splits:
     validation: list[Example]
     test: list[Example]
 
+    def head(self, limit: int | None) -> Splits:
+        """The first `limit` examples of each split (all of them for None): small test runs."""
+        if limit is None:
+            return self
+        return Splits(*(list(getattr(self, n)[:limit]) for n in SPLITS))
+
     def get(self, name: str) -> list[Example]:
         if name not in SPLITS:
             raise KeyError(name)

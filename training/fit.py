@@ -24,25 +24,33 @@ Encode = Callable[[Sequence[str]], FloatArray]
 
 
 class EmbeddingCache:
-    """Encodes through `encode`, memoised in `<directory>/<sha256>.npy`."""
+    """Encodes through `encode`, memoised per list in `<directory>/<sha256>.npy` and per text
+    in memory, so a corpus that reuses another's texts (the scope head's positives) is free."""
 
     def __init__(self, encode: Encode, directory: Path, key: str) -> None:
         self.encode = encode
         self.directory = directory
         self.key = key
+        self._memory: dict[str, FloatArray] = {}
         directory.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, texts: Sequence[str]) -> FloatArray:
+        if not texts:
+            return self.encode(texts)
         digest = hashlib.sha256(self.key.encode())
         for text in texts:
             digest.update(text.encode())
             digest.update(b"\x00")
         path = self.directory / f"{digest.hexdigest()}.npy"
         if path.exists():
-            cached: FloatArray = np.load(path).astype(np.float32)
-            return cached
-        vectors = self.encode(texts)
-        np.save(path, vectors)
+            vectors: FloatArray = np.load(path).astype(np.float32)
+        else:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memory))
+            if missing:
+                self._memory.update(zip(missing, self.encode(missing), strict=True))
+            vectors = np.stack([self._memory[t] for t in texts]).astype(np.float32)
+            np.save(path, vectors)
+        self._memory.update(zip(texts, vectors, strict=True))
         return vectors
 
 

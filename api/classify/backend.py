@@ -26,11 +26,17 @@ class ClassifierBackend(Protocol):
 class InProcessClassifier:
     """The local models in this process, loaded on first use and run off the event loop."""
 
-    def __init__(self, model_root: Path, bundle_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_root: Path,
+        bundle_dir: Path | None = None,
+        *,
+        service: ClassifierService | None = None,
+    ) -> None:
         self._model_root = model_root
         self._bundle_dir = bundle_dir
         self._lock = asyncio.Lock()
-        self._service: ClassifierService | None = None
+        self._service = service
 
     async def _loaded(self) -> ClassifierService:
         async with self._lock:

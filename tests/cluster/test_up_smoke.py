@@ -82,6 +82,19 @@ def register(api: str) -> tuple[str, str]:
     return email, password
 
 
+def classify_through_serve(api: str, token: str) -> None:
+    """Ingress → Classifier → Embedder over HTTP, one text and a batch."""
+    headers = {"Authorization": f"Bearer {token}"}
+    one = httpx.post(f"{api}/api/v1/classify", headers=headers, timeout=30,
+                     json={"text": "Hi, where is my order #A-1234? It is late."})  # fmt: skip
+    assert one.status_code == 200, one.text
+    assert one.json()["intent"]["label"] == "track_order"
+    texts = ["I want my money back", "please cancel my order", "unsubscribe me"] * 4
+    many = httpx.post(f"{api}/api/v1/classify", headers=headers, json={"texts": texts}, timeout=30)
+    assert many.status_code == 200, many.text
+    assert len(many.json()["results"]) == len(texts)
+
+
 @pytest.fixture
 def launched() -> Iterator[list[subprocess.Popen[bytes]]]:
     """Launchers a failing test left running get SIGTERM, so they still stop what they started."""
@@ -108,6 +121,7 @@ def test_up_serves_stops_cleanly_and_keeps_data_across_restart(
     assert stack["api_url"] == api and stack["database_url"].startswith("postgresql://")
     email, password = register(api)
     assert login(api, "demo@switchboard.local", "switchboard-demo").status_code == 200
+    classify_through_serve(api, login(api, email, password).json()["access_token"])
     assert stop(first, signal.SIGINT) == []
     assert not (data_dir / "stack.json").exists()
 

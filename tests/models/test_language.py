@@ -143,3 +143,14 @@ def test_unknown_language_code_is_rejected() -> None:
 
 def test_default_set_has_common_customer_service_languages() -> None:
     assert {"en", "es", "fr", "de", "pt", "ja", "zh", "ar"} <= set(DEFAULT_LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    "text", ["Order status", "refund pls", "cancel order", "need invoice", "track my parcel"]
+)
+def test_short_english_requests_are_english(text: str) -> None:
+    assert LanguageDetector().detect(text).label == "en"
+
+
+def test_a_short_foreign_phrase_is_not_forced_to_english() -> None:
+    assert LanguageDetector().detect("merci beaucoup").label == "fr"

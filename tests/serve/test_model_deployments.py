@@ -1,0 +1,105 @@
+"""Embedder and Classifier on a real local Ray Serve: batching, multiplexing, overload, health."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import ray
+from ray import serve
+
+from models.bundle import DEFAULT_BUNDLE, Bundle
+from models.heads import LinearHead
+from models.registry import model_id
+from serve.handles import HandleClassifier
+from serve.models import Classifier, Embedder
+from store.errors import Retriable
+from training.embedder import ensure as ensure_embedder
+
+APP = "models-under-test"
+
+
+@pytest.fixture(scope="module")
+def org_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("org-models")
+
+
+@pytest.fixture(scope="module")
+def handle(org_models: Path) -> Iterator[Any]:
+    ensure_embedder()
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"HF_HUB_OFFLINE": "1"}})
+    try:
+        encoder: Any = Embedder
+        heads: Any = Classifier
+        app = heads.options(max_queued_requests=4, max_ongoing_requests=2).bind(
+            encoder.options(ray_actor_options={"num_cpus": 0.25}).bind(
+                str(DEFAULT_BUNDLE), threads=1, max_batch_size=8, batch_wait_timeout_s=0.01
+            ),
+            str(DEFAULT_BUNDLE),
+            str(org_models),
+        )
+        yield serve.run(app, name=APP, route_prefix=None)
+    finally:
+        serve.delete(APP)
+        ray.shutdown()
+
+
+async def test_concurrent_requests_are_classified_through_the_batched_encoder(handle: Any) -> None:
+    backend = HandleClassifier(handle)
+    texts = ["where is my order?", "I want a refund", "reset my password please"]
+    results = await asyncio.gather(
+        *(backend.classify([t], model_id="", review_threshold=None) for t in texts)
+    )
+    labels = [r[0].intent.label for r in results]
+    assert labels == ["track_order", "get_refund", "recover_password"]
+    status = serve.status().applications[APP].deployments
+    assert {"Embedder", "Classifier"} <= set(status)
+
+
+async def test_an_organization_model_is_multiplexed_by_id(handle: Any, org_models: Path) -> None:
+    org = str(uuid.uuid4())
+    ident = model_id(org, "custom", "3")
+    head = LinearHead(
+        "custom-intent",
+        "3",
+        ("yes", "no"),
+        np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32),
+        np.zeros(2, dtype=np.float32),
+    )
+    Bundle("custom", "3", {"intent": head}).save(org_models / ident)
+    backend = HandleClassifier(handle)
+    (custom,) = await backend.classify(["hello"], model_id=ident, review_threshold=0.1)
+    (default,) = await backend.classify(["hello"], model_id="", review_threshold=0.1)
+    assert custom.model_version == "custom-intent:3"
+    assert default.model_version == "default-intent:1"
+
+
+async def test_a_missing_organization_model_is_a_retriable_error(handle: Any) -> None:
+    ghost = model_id(str(uuid.uuid4()), "ghost", "1")
+    with pytest.raises(Retriable):
+        await HandleClassifier(handle).classify(["hi"], model_id=ghost, review_threshold=None)
+
+
+async def test_overload_is_refused_with_retry_after_instead_of_queueing(handle: Any) -> None:
+    backend = HandleClassifier(handle)
+    long_text = "I would like to know where my parcel is. " * 40
+    outcomes = await asyncio.gather(
+        *(backend.classify([long_text] * 8, model_id="", review_threshold=None) for _ in range(40)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, Retriable)]
+    served = [o for o in outcomes if isinstance(o, list)]
+    assert refused and served, outcomes
+    assert all(r.retry_after >= 1 for r in refused)
+
+
+def test_health_checks_run_the_real_models() -> None:
+    ensure_embedder()
+    encoder = Embedder.func_or_class(str(DEFAULT_BUNDLE), threads=1)
+    encoder.check_health()
+    assert encoder.model.dim == 384
