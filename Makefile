@@ -39,7 +39,7 @@ bench-api: $(STAMP)
 bench-classify: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/classify.py
 
-# Retrain the shipped default heads (models/artifacts/default) from ../shared/datasets.
+# Retrain the shipped default heads (models/artifacts/default) from training/data/public.
 models: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m training.defaults
 

@@ -39,11 +39,11 @@ import psutil
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from models.embedder import SentenceTransformerEmbedder, minilm_path  # noqa: E402
-from models.pipeline import prepare  # noqa: E402
-from models.service import ClassifierService  # noqa: E402
-from training import datasets  # noqa: E402
-from training.synth import email_eval_set  # noqa: E402
+from models.embedder import SentenceTransformerEmbedder, minilm_path
+from models.pipeline import prepare
+from models.service import ClassifierService
+from training import datasets
+from training.synth import email_eval_set
 
 HERE = Path(__file__).parent
 BATCH = 32
@@ -76,13 +76,17 @@ def in_process(texts: list[str], labels: list[str]) -> dict[str, float]:
 
     def accuracy(vectors: np.ndarray, inputs: list[str]) -> float:
         predicted = intent.predict_proba(vectors, inputs).argmax(axis=1)
-        return float(np.mean([intent.labels[p] == y for p, y in zip(predicted, labels, strict=True)]))
+        return float(
+            np.mean([intent.labels[p] == y for p, y in zip(predicted, labels, strict=True)])
+        )
 
     full = [c.intent.label for c in service.classify(texts)]
     return {
         "torch_fp32_raw_rate": rate(torch.encode, texts),
         "torch_fp32_single_ms": single_ms(torch.encode, texts),
-        "optimised_encoder_rate": rate(lambda b: service.embedder.encode([prepare(t) for t in b]), texts),
+        "optimised_encoder_rate": rate(
+            lambda b: service.embedder.encode([prepare(t) for t in b]), texts
+        ),
         "optimised_full_rate": rate(service.classify, texts),
         "optimised_single_ms": single_ms(service.classify, texts),
         "accuracy_torch_fp32_raw": accuracy(torch.encode(texts), texts),
@@ -180,38 +184,52 @@ def main() -> None:
 
 
 def report(local: dict[str, float]) -> None:
-    print(f"texts: realistic emails, {local['mean_chars']:.0f} chars on average "
-          f"({local['mean_chars_prepared']:.0f} after cleaning)")
-    print(f"baseline torch fp32 (raw text, 256 tokens): {local['torch_fp32_raw_rate']:7.1f} texts/s, "
-          f"single {local['torch_fp32_single_ms']:.1f} ms, intent accuracy "
-          f"{local['accuracy_torch_fp32_raw']:.2%} (cleaned: {local['accuracy_torch_fp32_prepared']:.2%})")
-    print(f"optimised encoder (clean + int8 ONNX):      {local['optimised_encoder_rate']:7.1f} texts/s "
-          f"(x{local['optimised_encoder_rate'] / local['torch_fp32_raw_rate']:.2f})")
-    print(f"optimised full classification in-process:   {local['optimised_full_rate']:7.1f} texts/s "
-          f"(x{local['optimised_full_rate'] / local['torch_fp32_raw_rate']:.2f}), single "
-          f"{local['optimised_single_ms']:.1f} ms, intent accuracy {local['accuracy_optimised']:.2%}")
+    base = local["torch_fp32_raw_rate"]
+    chars, cleaned = local["mean_chars"], local["mean_chars_prepared"]
+    print(f"texts: realistic emails, {chars:.0f} chars on average ({cleaned:.0f} after cleaning)")
+    print(
+        f"baseline torch fp32 (raw, 256 tokens): {base:7.1f} texts/s, single "
+        f"{local['torch_fp32_single_ms']:.1f} ms, intent accuracy "
+        f"{local['accuracy_torch_fp32_raw']:.2%} (on cleaned text: "
+        f"{local['accuracy_torch_fp32_prepared']:.2%})"
+    )
+    encoder = local["optimised_encoder_rate"]
+    print(f"optimised encoder (clean + int8 ONNX): {encoder:7.1f} texts/s (x{encoder / base:.2f})")
+    full = local["optimised_full_rate"]
+    print(
+        f"optimised full classification:         {full:7.1f} texts/s (x{full / base:.2f}), "
+        f"single {local['optimised_single_ms']:.1f} ms, intent accuracy "
+        f"{local['accuracy_optimised']:.2%}"
+    )
 
 
 def serve_figures(url: str, texts: list[str], local: dict[str, float]) -> None:
     token = asyncio.run(token_for(url))
     endpoint = f"{url}/api/v1/classify"
+    in_process = local["optimised_full_rate"]
     singles = [json.dumps({"text": t}) for t in texts]
     wrk(endpoint, singles, token, 32, 5)  # warm-up: connections, caches, batch queues
     row = wrk(endpoint, singles, token, 32, 20)
-    share = row["rps"] / local["optimised_full_rate"]
-    print(f"Serve over HTTP, 32 clients, 1 text/request: {row['rps']:7.1f} texts/s = "
-          f"{share:.0%} of in-process (target >= 70%); p50 {row['p50_ms']:.1f} ms, "
-          f"p95 {row['p95_ms']:.1f} ms, non-2xx {int(row['non_2xx'])}")
+    print(
+        f"Serve over HTTP, 32 clients, 1 text/request: {row['rps']:7.1f} texts/s = "
+        f"{row['rps'] / in_process:.0%} of in-process (target >= 70%); p50 "
+        f"{row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, non-2xx {int(row['non_2xx'])}"
+    )
     batches = [json.dumps({"texts": texts[i : i + 8]}) for i in range(0, len(texts), 8)]
     row = wrk(endpoint, batches, token, 32, 20)
-    print(f"Serve over HTTP, 32 clients, 8 texts/request: {row['rps'] * 8:7.1f} texts/s = "
-          f"{row['rps'] * 8 / local['optimised_full_rate']:.0%} of in-process, non-2xx {int(row['non_2xx'])}")
-    latencies = asyncio.run(paced(endpoint, "" + token, texts, 20, 15))
+    rate_8 = row["rps"] * 8
+    print(
+        f"Serve over HTTP, 32 clients, 8 texts/request: {rate_8:7.1f} texts/s = "
+        f"{rate_8 / in_process:.0%} of in-process, non-2xx {int(row['non_2xx'])}"
+    )
+    latencies = asyncio.run(paced(endpoint, token, texts, 20, 15))
     q = statistics.quantiles(latencies, n=100)
-    print(f"single requests at 20 req/s: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms "
-          f"(target p95 < 50 ms), n={len(latencies)}")
+    print(
+        f"single requests at 20 req/s: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms "
+        f"(target p95 < 50 ms), n={len(latencies)}"
+    )
     for name, sizes in sorted(replica_rss().items()):
-        shown = ", ".join(f"{s:.0f}" for s in sizes)
+        shown = ", ".join(f"{size:.0f}" for size in sizes)
         print(f"RSS {name:<11} replicas: {shown} MB (target < 512 MB)")
 
 

@@ -105,7 +105,7 @@ class LinearHead:
 
     def save(self, path: Path) -> None:
         """Writes `<path>.npz` (arrays) and `<path>.json` (labels, version, temperature)."""
-        arrays = {"weights": self.weights, "bias": self.bias}
+        arrays: dict[str, Any] = {"weights": self.weights, "bias": self.bias}
         if self.ngram_weights is not None:
             arrays["ngram_weights"] = self.ngram_weights.astype(np.float16)
         np.savez_compressed(path.with_suffix(".npz"), **arrays)

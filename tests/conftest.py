@@ -18,8 +18,8 @@ from api.app import create_app
 from api.classify.backend import InProcessClassifier
 from api.deps import get_session
 from api.runtime import Runtime
-from store import migrate
 from models.service import ClassifierService
+from store import migrate
 from store.settings import Settings
 from training.embedder import ensure as ensure_embedder
 

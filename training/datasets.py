@@ -24,11 +24,11 @@ FRACTIONS = (0.7, 0.1, 0.1, 0.1)
 
 
 def datasets_root() -> Path:
-    """`SWITCHBOARD_DATASETS`, else the repo's sibling `shared/datasets`."""
+    """`SWITCHBOARD_DATASETS`, else the copies kept in `training/data/public/` (with SOURCE.md)."""
     configured = os.environ.get("SWITCHBOARD_DATASETS")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    return Path(__file__).parent / "data" / "public"
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,6 @@ from typing import Any
 from models.bundle import DEFAULT_BUNDLE
 from models.embedder import minilm_path
 
-HIDDEN = 384
-HEADS = 12
 OPSET = 17
 
 
@@ -76,8 +74,12 @@ def export(out: Path, source: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
         work = Path(scratch)
         _export_fp32(source, work / "fp32.onnx")
+        config = json.loads((source / "config.json").read_text())
         fused = optimize_model(
-            str(work / "fp32.onnx"), model_type="bert", num_heads=HEADS, hidden_size=HIDDEN
+            str(work / "fp32.onnx"),
+            model_type="bert",
+            num_heads=int(config["num_attention_heads"]),
+            hidden_size=int(config["hidden_size"]),
         )
         fused.save_model_to_file(str(work / "fused.onnx"))
         build = work / "build"
@@ -92,7 +94,7 @@ def export(out: Path, source: Path | None = None) -> Path:
         shutil.copy(source / "tokenizer.json", build / "tokenizer.json")
         digest = hashlib.sha256((build / "model.onnx").read_bytes()).hexdigest()
         meta = {
-            "source": "sentence-transformers/all-MiniLM-L6-v2",
+            "source": source.name,
             "quantization": "dynamic int8, per channel",
             "onnxruntime": onnxruntime.__version__,
             "sha256": digest,
@@ -116,8 +118,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE / "embedder")
     parser.add_argument("--force", action="store_true", help="export even if present")
+    parser.add_argument(
+        "--source", type=Path, help="another BERT-style sentence-transformers model directory"
+    )
     args = parser.parse_args(argv)
-    path = export(args.out) if args.force else ensure(args.out)
+    path = export(args.out, args.source) if args.force or args.source else ensure(args.out)
     print(json.loads((path / "export.json").read_text()))
 
 

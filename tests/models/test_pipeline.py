@@ -131,7 +131,7 @@ def test_model_ids_cannot_escape_the_store(tmp_path: Path, bad: str) -> None:
 
 def test_a_missing_bundle_is_a_clear_error(tmp_path: Path) -> None:
     store = ModelStore(tmp_path, Bundle.load(DEFAULT_BUNDLE))
-    with pytest.raises(FileNotFoundError, match="manifest.json"):
+    with pytest.raises(FileNotFoundError, match=r"manifest\.json"):
         store.load(model_id(ORG, "ghost", "1"))
 
 

@@ -18,7 +18,7 @@ from training.embedder import ensure as ensure_embedder
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, object]]:
     out, cache = tmp_path_factory.mktemp("bundle"), tmp_path_factory.mktemp("cache")
     encoder = ensure_embedder(DEFAULT_BUNDLE / "embedder")
-    metrics = train_defaults(out, cache, limit=120, embedder_dir=encoder)
+    metrics = train_defaults(out, cache, limit=200, embedder_dir=encoder)
     return out, cache, metrics
 
 
@@ -38,7 +38,9 @@ def test_metrics_cover_held_out_emails_calibration_and_clinc(trained: tuple) -> 
     intent = metrics["intent"]
     for key in ("test_short_accuracy", "test_email_accuracy", "validation_ece"):
         assert 0.0 <= intent[key] <= 1.0
-    assert intent["test_short_accuracy"] > 0.5  # 27 classes from 120 examples, still far above chance
+    assert (
+        intent["test_short_accuracy"] > 0.5
+    )  # 27 classes from 200 examples, still far above chance
     assert metrics["sentiment"]["test_short_macro_f1"] > 0.3
     clinc = metrics["clinc150"]
     assert 0.0 < clinc["threshold"] < 1.0 and 0.0 <= clinc["test_oos_recall"] <= 1.0
@@ -46,7 +48,7 @@ def test_metrics_cover_held_out_emails_calibration_and_clinc(trained: tuple) -> 
 
 def test_training_is_reproducible(trained: tuple, tmp_path: Path) -> None:
     out, cache, _ = trained
-    train_defaults(tmp_path, cache, limit=120, embedder_dir=DEFAULT_BUNDLE / "embedder")
+    train_defaults(tmp_path, cache, limit=200, embedder_dir=DEFAULT_BUNDLE / "embedder")
     first, second = Bundle.load(out), Bundle.load(tmp_path)
     for name in first.heads:
         assert np.allclose(first.head(name).weights, second.head(name).weights)
@@ -67,4 +69,4 @@ def test_airline_tweets_are_deduplicated_and_lose_their_handles() -> None:
     tweets = datasets.airline()
     texts = [text for text, _ in tweets]
     assert len(texts) == len(set(texts))
-    assert not any(text.startswith("@") for text in texts)
+    assert not any(word[1:2].isalnum() for text in texts for word in text.split() if word[0] == "@")
