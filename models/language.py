@@ -25,11 +25,11 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 DEFAULT_PRIORS: dict[str, float] = {"en": 4.0}
 
 ENGLISH_WORDS_PATH = Path(__file__).parent / "data" / "english_words.txt"
-# On texts this short, lingua's low-accuracy mode often names a wrong language; when nearly all
-# words are English words and lingua is unsure, the text is English.
-SHORT_TEXT_WORDS = 6
-ENGLISH_WORD_SHARE = 0.75
-UNSURE = 0.9
+# On short informal texts ("cant log in 🙄", "tell me a joke lol") lingua's low-accuracy mode
+# often names a wrong language, even confidently; when nearly all words are English words, the
+# text is English. A foreign phrase rarely passes: "merci beaucoup" has none, "por favor" half.
+SHORT_TEXT_WORDS = 12
+ENGLISH_WORD_SHARE = 0.8
 
 UNDETERMINED = "und"
 _MIN_LETTERS = 3
@@ -106,9 +106,10 @@ class LanguageDetector:
         ]
 
     def _short_english(self, text: str, guess: LanguageGuess) -> LanguageGuess:
-        if guess.label == "en" or guess.confidence >= UNSURE or not self._english:
+        if guess.label == "en" or not self._english:
             return guess
-        words = _WORD.findall(text.lower())
+        # Single letters ("i", "a", "u") carry no language signal.
+        words = [word for word in _WORD.findall(text.lower()) if len(word) > 1]
         if not words or len(words) > SHORT_TEXT_WORDS:
             return guess
         share = sum(word in self._english for word in words) / len(words)

@@ -117,6 +117,11 @@ _NOT_NAMES = frozenset(
 )
 
 
+# Numbering plans tried, in order, for a number written without its country code when it is not
+# valid in the default region.
+FALLBACK_REGIONS = ("GB", "DE", "FR", "IE", "AU", "IN", "ES", "IT", "NL", "CA")
+
+
 def find_pii(text: str, *, default_region: str = "US") -> list[PiiSpan]:
     """Return the PII spans of `text`, sorted by start and never overlapping."""
     checked = [*_emails(text), *_ibans(text), *_cards(text)]
@@ -191,9 +196,8 @@ def _cards(text: str) -> Iterator[PiiSpan]:
 
 
 def _phones(text: str, region: str) -> Iterator[PiiSpan]:
-    leniency = phonenumbers.Leniency.VALID
     for low, high in _phone_windows(text):
-        for match in phonenumbers.PhoneNumberMatcher(text[low:high], region, leniency=leniency):
+        for match in _phone_matches(text[low:high], region):
             start, end = low + match.start, low + match.end
             # A bare digit run right after "order"/"#"/"ref" is an identifier that happens to
             # be a valid number; people write real phone numbers with separators or a "+".
@@ -202,6 +206,17 @@ def _phones(text: str, region: str) -> Iterator[PiiSpan]:
                 continue
             if not _is_glued(text, start, end):
                 yield PiiSpan("phone", start, end)
+
+
+def _phone_matches(window: str, region: str) -> list[phonenumbers.PhoneNumberMatch]:
+    """Numbers valid in `region`, else in the first fallback region where any is valid: a
+    national number ("07911 123456") is only valid in its own country's numbering plan."""
+    leniency = phonenumbers.Leniency.VALID
+    for candidate in (region, *(r for r in FALLBACK_REGIONS if r != region)):
+        found = list(phonenumbers.PhoneNumberMatcher(window, candidate, leniency=leniency))
+        if found:
+            return found
+    return []
 
 
 def _phone_windows(text: str) -> Iterator[tuple[int, int]]:

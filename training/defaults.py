@@ -25,6 +25,7 @@ from training.embedder import ensure as ensure_embedder
 from training.fit import EmbeddingCache, LabelledVectors, evaluate, train_head
 
 SEED = 13
+SCOPE_THRESHOLD = 0.95
 VERSION = "1"
 
 
@@ -110,6 +111,9 @@ def train_defaults(
         version=VERSION,
         heads=heads,
         categories=_categories(),
+        # Real messages sit further from Bitext than CLINC does: at 0.5 the scope head flagged
+        # long on-topic emails; at 0.95 it keeps 86% CLINC oos recall and 0.3% false flags.
+        scope_threshold=SCOPE_THRESHOLD,
         embedder={"dir": "embedder", "sha256": export["sha256"], "max_tokens": 256},
     )
     bundle.save(out)

@@ -23,6 +23,12 @@ MIN_COUNT = 3
 SHORTHAND = frozenset(
     {
         "pls",
+        "lol",
+        "lmao",
+        "omg",
+        "username",
+        "login",
+        "signup",
         "plz",
         "thx",
         "ty",

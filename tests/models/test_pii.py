@@ -125,10 +125,12 @@ def test_mask_pii_removes_every_found_value(text: str, expected: list[tuple[str,
         assert f"[{kind.upper()}]" in masked
 
 
-def test_local_uk_number_is_found_with_gb_region_only() -> None:
+def test_a_national_number_is_found_through_the_fallback_regions() -> None:
     text = "ring me on 07911 123456 tonight"
     assert structured(text, find_pii(text, default_region="GB")) == [("phone", "07911 123456")]
-    assert structured(text, find_pii(text)) == []
+    assert structured(text, find_pii(text)) == [("phone", "07911 123456")]
+    berlin = "Büro: 030 901820, mobil 0151 23456789"
+    assert [kind for kind, _ in structured(berlin, find_pii(berlin))] == ["phone", "phone"]
 
 
 def test_international_number_is_found_whatever_the_region() -> None:

@@ -103,3 +103,27 @@ def test_health_checks_run_the_real_models() -> None:
     encoder = Embedder.func_or_class(str(DEFAULT_BUNDLE), threads=1)
     encoder.check_health()
     assert encoder.model.dim == 384
+
+
+class _InProcessHandle:
+    """The real Embedder's encoder called in-process, shaped like its handle (`.encode.remote`);
+    `@serve.batch` itself needs a replica, so batching is covered on Serve above."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.encode = self
+        self._embedder = embedder
+
+    async def remote(self, texts: list[str]) -> Any:
+        return self._embedder.model.encode(texts)
+
+
+async def test_the_classifier_class_works_in_process(org_models: Path) -> None:
+    ensure_embedder()
+    encoder = Embedder.func_or_class(str(DEFAULT_BUNDLE), threads=1, batch_wait_timeout_s=0.001)
+    heads = Classifier.func_or_class(
+        _InProcessHandle(encoder), str(DEFAULT_BUNDLE), str(org_models)
+    )
+    heads.check_health()
+    results = await heads.classify(["I need a copy of my invoice", "bonjour"], 0.6)
+    assert results[0].intent.label in {"get_invoice", "check_invoice"}
+    assert results[1].needs_review
