@@ -1,18 +1,19 @@
 -- wrk script for bench/classify.py: POST JSON bodies (one per line of args[1]) in rotation with
--- the bearer token args[2]; prints figures as JSON like wrk_report.lua.
+-- the bearer tokens of args[2] (one per line, also rotated: the API rate-limits per credential);
+-- prints figures as JSON like wrk_report.lua.
 local bodies = {}
-local token = nil
+local tokens = {}
 local next_body = 0
 
 function init(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
-  token = args[2]
+  for line in io.lines(args[2]) do tokens[#tokens + 1] = line end
 end
 
 function request()
   next_body = next_body % #bodies + 1
   return wrk.format("POST", nil, {
-    ["Authorization"] = "Bearer " .. token,
+    ["Authorization"] = "Bearer " .. tokens[(next_body - 1) % #tokens + 1],
     ["Content-Type"] = "application/json",
   }, bodies[next_body])
 end

@@ -49,7 +49,15 @@ PASSTHROUGH_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME")
 # Serve's HAProxy ingress and its throughput options (Ray >= 2.56): about 6x the requests/s of
 # the Python proxy for the API on this 2-core class of machine (bench/api.py). Set either to 0
 # in the environment to fall back to the classic proxy.
-SERVE_DEFAULTS = {"RAY_SERVE_ENABLE_HA_PROXY": "1", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
+SERVE_DEFAULTS = {
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+    # Ray starts workers at nice 15 so they never starve its own daemons; on one machine that
+    # also lets every other process (load generators, the metrics agent) preempt the models.
+    "RAY_worker_niceness": "0",
+    # Ray's metrics agent took ~40% of a core under load here; the API's own /metrics stays.
+    "RAY_enable_metrics_collection": "0",
+}
 
 
 class StopRequested(Exception):

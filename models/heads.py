@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,30 @@ def _vectorizer(n_features: int) -> Any:
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(
-        ngram_range=(1, 2), n_features=n_features, alternate_sign=False, norm="l2"
+        ngram_range=(1, 2),
+        n_features=n_features,
+        alternate_sign=False,
+        norm="l2",
+        dtype=np.float32,  # as the weights: a float64 product would upcast (copy) them per call
     )
 
 
 def ngram_features(texts: Sequence[str], n_features: int = NGRAM_FEATURES) -> Any:
     """Sparse L2-normalised counts of hashed word unigrams and bigrams."""
     return _vectorizer(n_features).transform(list(texts))
+
+
+class TextFeatures:
+    """Texts with their hashed n-grams computed once, however many heads read them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self._hashed: dict[int, Any] = {}
+
+    def hashed(self, n_features: int) -> Any:
+        if n_features not in self._hashed:
+            self._hashed[n_features] = ngram_features(self.texts, n_features)
+        return self._hashed[n_features]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +100,31 @@ class LinearHead:
     def dim(self) -> int:
         return int(self.weights.shape[1])
 
+    @cached_property
+    def _ngram_by_feature(self) -> FloatArray:
+        # Feature-major and contiguous: a sparse product with `.T` would copy the whole matrix
+        # (27 x 2^18 floats) on every call.
+        assert self.ngram_weights is not None
+        return np.ascontiguousarray(self.ngram_weights.T)
+
     @property
     def reads_text(self) -> bool:
         return self.ngram_weights is not None
 
-    def logits(self, embeddings: FloatArray, texts: Sequence[str] | None = None) -> FloatArray:
+    def logits(
+        self, embeddings: FloatArray, texts: Sequence[str] | TextFeatures | None = None
+    ) -> FloatArray:
         out = embeddings @ self.weights.T + self.bias
         if self.ngram_weights is not None:
             if texts is None:
                 raise ValueError(f"{self.name} reads n-grams: pass the texts")
-            out = out + ngram_features(texts, self.ngram_weights.shape[1]) @ self.ngram_weights.T
+            shared = texts if isinstance(texts, TextFeatures) else TextFeatures(texts)
+            features = shared.hashed(self.ngram_weights.shape[1])
+            out = out + features @ self._ngram_by_feature
         return np.asarray(out, dtype=np.float32)
 
     def predict_proba(
-        self, embeddings: FloatArray, texts: Sequence[str] | None = None
+        self, embeddings: FloatArray, texts: Sequence[str] | TextFeatures | None = None
     ) -> FloatArray:
         return softmax(self.logits(embeddings, texts) / self.temperature)
 

@@ -32,6 +32,7 @@ SHORT_TEXT_WORDS = 12
 ENGLISH_WORD_SHARE = 0.8
 
 UNDETERMINED = "und"
+PARALLEL_FROM = 8
 _MIN_LETTERS = 3
 
 # URLs, emails and anything holding a digit (order ids, tracking codes, prices, dates) carry no
@@ -97,7 +98,11 @@ class LanguageDetector:
         """Guess the language of each text, in parallel across CPU cores."""
         cleaned = [_strip_noise(text) for text in texts]
         batch = [text for text in cleaned if text is not None]
-        results = iter(self._detector.compute_language_confidence_values_in_parallel(batch))
+        if len(batch) >= PARALLEL_FROM:
+            values = self._detector.compute_language_confidence_values_in_parallel(batch)
+        else:  # handing a few texts to a thread pool costs more than it saves
+            values = [self._detector.compute_language_confidence_values(t) for t in batch]
+        results = iter(values)
         return [
             _UNDETERMINED
             if text is None

@@ -24,7 +24,7 @@ from models.contract import (
     SentimentGuess,
 )
 from models.embedder import Embedder
-from models.heads import FloatArray, Ranked, rank
+from models.heads import FloatArray, Ranked, TextFeatures, rank
 from models.language import LanguageDetector
 from models.pii import find_pii
 from models.priority import PriorityScorer
@@ -79,12 +79,13 @@ class LocalClassifier:
         bundle = bundle or self.bundle
         threshold = bundle.review_threshold if review_threshold is None else review_threshold
         intent_head = bundle.head("intent")
-        intent_probs = intent_head.predict_proba(embeddings, prepared)
+        features = TextFeatures(prepared)
+        intent_probs = intent_head.predict_proba(embeddings, features)
         intents = rank(intent_probs, intent_head.labels)
         categories = _category_probabilities(intent_probs, intent_head.labels, bundle.categories)
         sentiment_head = bundle.head("sentiment")
-        sentiments = sentiment_head.predict_proba(embeddings, prepared)
-        out_of_scope = self._out_of_scope(bundle, embeddings, prepared)
+        sentiments = sentiment_head.predict_proba(embeddings, features)
+        out_of_scope = self._out_of_scope(bundle, embeddings, features)
         languages = self.language.detect_many(list(prepared))
         versions = {name: head.ref for name, head in sorted(bundle.heads.items())}
         results = []
@@ -118,14 +119,14 @@ class LocalClassifier:
         return results
 
     def _out_of_scope(
-        self, bundle: Bundle, embeddings: FloatArray, prepared: Sequence[str]
+        self, bundle: Bundle, embeddings: FloatArray, features: TextFeatures
     ) -> npt.NDArray[np.bool_]:
         scope = bundle.heads.get("scope")
         if scope is None:
             return np.zeros(len(embeddings), dtype=bool)
         column = scope.labels.index("out_of_scope")
         return np.asarray(
-            scope.predict_proba(embeddings, prepared)[:, column] >= bundle.scope_threshold
+            scope.predict_proba(embeddings, features)[:, column] >= bundle.scope_threshold
         )
 
 

@@ -60,7 +60,9 @@ class Embedder:
         batcher.set_max_batch_size(max_batch_size)
         batcher.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
-    @serve.batch(max_batch_size=32, batch_wait_timeout_s=0.004)
+    # Two batches in flight: while one waits for its thread, the next is encoded on the other
+    # core (ONNX Runtime releases the GIL); one at a time left a core idle under load.
+    @serve.batch(max_batch_size=32, batch_wait_timeout_s=0.004, max_concurrent_batches=2)
     async def encode_one(self, texts: list[str]) -> list[FloatArray]:
         vectors = await asyncio.to_thread(self.model.encode, texts)
         return list(vectors)
@@ -105,11 +107,25 @@ class Classifier:
         model_id = serve.get_multiplexed_model_id()
         bundle = await self.bundle_for(model_id) if model_id else self.store.default
         prepared = [prepare(text) for text in texts]
-        embeddings: Any = await self.embedder.encode.remote(prepared)
+        embeddings = await self.embed(prepared)
+        return self.answer(texts, prepared, embeddings, bundle, review_threshold)
+
+    def answer(
+        self,
+        texts: list[str],
+        prepared: list[str],
+        embeddings: FloatArray,
+        bundle: Bundle,
+        review_threshold: float | None,
+    ) -> list[Classification]:
         analyses = self.local.analyse(
             texts, prepared, embeddings, bundle=bundle, review_threshold=review_threshold
         )
         return [analysis.classification for analysis in analyses]
+
+    async def embed(self, texts: list[str]) -> FloatArray:
+        vectors: FloatArray = await self.embedder.encode.remote(texts)
+        return vectors
 
     def check_health(self) -> None:
         probe = np.zeros((1, self.store.default.head("intent").dim), dtype=np.float32)

@@ -15,6 +15,7 @@ from ray import serve
 
 from models.bundle import DEFAULT_BUNDLE, Bundle
 from models.heads import LinearHead
+from models.pipeline import prepare
 from models.registry import model_id
 from serve.handles import HandleClassifier
 from serve.models import Classifier, Embedder
@@ -105,25 +106,15 @@ def test_health_checks_run_the_real_models() -> None:
     assert encoder.model.dim == 384
 
 
-class _InProcessHandle:
-    """The real Embedder's encoder called in-process, shaped like its handle (`.encode.remote`);
-    `@serve.batch` itself needs a replica, so batching is covered on Serve above."""
-
-    def __init__(self, embedder: Any) -> None:
-        self.encode = self
-        self._embedder = embedder
-
-    async def remote(self, texts: list[str]) -> Any:
-        return self._embedder.model.encode(texts)
-
-
-async def test_the_classifier_class_works_in_process(org_models: Path) -> None:
+async def test_the_model_classes_work_in_process(org_models: Path) -> None:
+    """The deployments' plain classes (`@serve.batch` itself needs a replica: covered above)."""
     ensure_embedder()
-    encoder = Embedder.func_or_class(str(DEFAULT_BUNDLE), threads=1, batch_wait_timeout_s=0.001)
-    heads = Classifier.func_or_class(
-        _InProcessHandle(encoder), str(DEFAULT_BUNDLE), str(org_models)
-    )
+    encoder = Embedder.func_or_class(str(DEFAULT_BUNDLE), threads=1)
+    heads = Classifier.func_or_class(None, str(DEFAULT_BUNDLE), str(org_models))
     heads.check_health()
-    results = await heads.classify(["I need a copy of my invoice", "bonjour"], 0.6)
+    texts = ["I need a copy of my invoice", "bonjour"]
+    prepared = [prepare(text) for text in texts]
+    vectors = encoder.model.encode(prepared)
+    results = heads.answer(texts, prepared, vectors, heads.store.default, 0.6)
     assert results[0].intent.label in {"get_invoice", "check_invoice"}
     assert results[1].needs_review
