@@ -144,7 +144,7 @@ def wrk(
         keys.write("\n".join(tokens) + "\n")
         keys.flush()
         args = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s"]
-        args += ["-s", str(HERE / "wrk_post.lua"), url, "--", handle.name, keys.name]
+        args += ["-s", str(HERE / "wrk_report.lua"), url, "--", keys.name, handle.name]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     row: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     row["rps"] = row["requests"] / row["seconds"]

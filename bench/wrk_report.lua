@@ -1,15 +1,24 @@
--- wrk script for bench/api.py: rotate bearer tokens across requests, print figures as JSON.
+-- wrk script for bench/: rotate bearer tokens (one per line of args[1]; the API rate-limits per
+-- credential); with args[2], POST its JSON bodies (one per line) in rotation instead of GET.
+-- Prints the figures as one JSON line.
 local tokens = {}
-local next_token = 0
+local bodies = {}
+local next_request = 0
 
 function init(args)
-  for token in io.lines(args[1]) do tokens[#tokens + 1] = token end
+  if args[1] then for line in io.lines(args[1]) do tokens[#tokens + 1] = line end end
+  if args[2] then for line in io.lines(args[2]) do bodies[#bodies + 1] = line end end
 end
 
 function request()
-  if #tokens == 0 then return wrk.format("GET") end
-  next_token = next_token % #tokens + 1
-  return wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. tokens[next_token] })
+  next_request = next_request + 1
+  local headers = {}
+  if #tokens > 0 then
+    headers["Authorization"] = "Bearer " .. tokens[(next_request - 1) % #tokens + 1]
+  end
+  if #bodies == 0 then return wrk.format("GET", nil, headers) end
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", nil, headers, bodies[(next_request - 1) % #bodies + 1])
 end
 
 function done(summary, latency, requests)
