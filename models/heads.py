@@ -46,7 +46,12 @@ def _vectorizer(n_features: int) -> Any:
 
 def ngram_features(texts: Sequence[str], n_features: int = NGRAM_FEATURES) -> Any:
     """Sparse L2-normalised counts of hashed word unigrams and bigrams."""
-    return _vectorizer(n_features).transform(list(texts))
+    from sklearn import config_context
+
+    # The vectorizer is ours and fixed: re-validating its parameters on every call was a third
+    # of its cost.
+    with config_context(skip_parameter_validation=True, assume_finite=True):
+        return _vectorizer(n_features).transform(list(texts))
 
 
 class TextFeatures:

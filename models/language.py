@@ -33,6 +33,7 @@ ENGLISH_WORD_SHARE = 0.8
 
 UNDETERMINED = "und"
 PARALLEL_FROM = 8
+LANGUAGE_CHARS = 240
 _MIN_LETTERS = 3
 
 # URLs, emails and anything holding a digit (order ids, tracking codes, prices, dates) carry no
@@ -122,8 +123,9 @@ class LanguageDetector:
 
 
 def _strip_noise(text: str) -> str | None:
-    """Text without URLs, emails and digit tokens, or None when too few letters are left."""
-    cleaned = _NOISE.sub(" ", text)
+    """The first LANGUAGE_CHARS of text without URLs, emails and digit tokens, or None when too
+    few letters are left. A few sentences settle the language; lingua's cost grows with length."""
+    cleaned = _NOISE.sub(" ", text[: LANGUAGE_CHARS * 2])[:LANGUAGE_CHARS]
     letters = sum(1 for _ in islice(_LETTER.finditer(cleaned), _MIN_LETTERS))
     return cleaned if letters >= _MIN_LETTERS else None
 
