@@ -11,13 +11,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from models.heads import LinearHead
+import numpy as np
+
+from models.heads import FloatArray, LinearHead
 
 DEFAULT_BUNDLE = Path(__file__).parent / "artifacts" / "default"
 HEAD_NAMES = ("intent", "sentiment", "scope")
+UNCATEGORISED = "other"
+
+
+def category_membership(
+    intents: tuple[str, ...], categories: dict[str, str]
+) -> tuple[tuple[str, ...], FloatArray]:
+    """Category names and the intents x categories 0/1 matrix: a category's probability is the
+    sum of its intents' (the taxonomy is a tree). Intents without a category go to "other"."""
+    names = tuple(sorted({categories.get(intent, UNCATEGORISED) for intent in intents}))
+    membership = np.zeros((len(intents), len(names)), dtype=np.float32)
+    for row, intent in enumerate(intents):
+        membership[row, names.index(categories.get(intent, UNCATEGORISED))] = 1.0
+    return names, membership
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,11 @@ class Bundle:
     @property
     def ref(self) -> str:
         return f"{self.name}:{self.version}"
+
+    @cached_property
+    def category_index(self) -> tuple[tuple[str, ...], FloatArray]:
+        """`category_membership` of this bundle's intent head, built once per bundle."""
+        return category_membership(self.head("intent").labels, self.categories)
 
     def head(self, name: str) -> LinearHead:
         try:

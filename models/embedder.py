@@ -67,9 +67,6 @@ class OnnxEmbedder:
         self.dim = int(self._session.get_outputs()[0].shape[1])
         self._pool = ThreadPoolExecutor(workers, "encoder") if workers > 1 else None
 
-    def token_counts(self, texts: Sequence[str]) -> list[int]:
-        return [len(encoding.ids) for encoding in self._tokenizer.encode_batch(list(texts))]
-
     def encode(self, texts: Sequence[str]) -> FloatArray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:

@@ -23,7 +23,6 @@ from models.contract import (
     ReviewReasons,
     SentimentGuess,
 )
-from models.embedder import Embedder
 from models.heads import FloatArray, Ranked, TextFeatures, rank
 from models.language import LanguageDetector
 from models.pii import find_pii
@@ -60,12 +59,6 @@ class LocalClassifier:
         self.language = language or LanguageDetector()
         self.priority = priority or PriorityScorer.default()
 
-    def classify(
-        self, texts: Sequence[str], embedder: Embedder, *, bundle: Bundle | None = None
-    ) -> list[Analysis]:
-        prepared = [prepare(text) for text in texts]
-        return self.analyse(texts, prepared, embedder.encode(prepared), bundle=bundle)
-
     def analyse(
         self,
         texts: Sequence[str],
@@ -82,7 +75,7 @@ class LocalClassifier:
         features = TextFeatures(prepared)
         intent_probs = intent_head.predict_proba(embeddings, features)
         intents = rank(intent_probs, intent_head.labels)
-        categories = _category_probabilities(intent_probs, intent_head.labels, bundle.categories)
+        categories = _category_guesses(intent_probs, *bundle.category_index)
         sentiment_head = bundle.head("sentiment")
         sentiments = sentiment_head.predict_proba(embeddings, features)
         out_of_scope = self._out_of_scope(bundle, embeddings, features)
@@ -148,15 +141,9 @@ def _sentiment(row: FloatArray, labels: tuple[str, ...]) -> SentimentGuess:
     )
 
 
-def _category_probabilities(
-    intent_probs: FloatArray, labels: tuple[str, ...], categories: dict[str, str]
+def _category_guesses(
+    intent_probs: FloatArray, names: tuple[str, ...], membership: FloatArray
 ) -> list[Guess]:
-    """A category's probability is the sum of its intents': the taxonomy is a tree."""
-    names = sorted({categories.get(label, "other") for label in labels})
-    columns = {name: i for i, name in enumerate(names)}
-    membership = np.zeros((len(labels), len(names)), dtype=np.float32)
-    for row, label in enumerate(labels):
-        membership[row, columns[categories.get(label, "other")]] = 1.0
     summed = intent_probs @ membership
     best = summed.argmax(axis=1)
     return [

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from models.bundle import DEFAULT_BUNDLE, Bundle
+from models.bundle import DEFAULT_BUNDLE, Bundle, category_membership
 from models.embedder import OnnxEmbedder
 from models.heads import LinearHead
 from training import corpora, datasets
@@ -66,10 +66,7 @@ def category_accuracy(
     head: LinearHead, split: LabelledVectors, categories: dict[str, str]
 ) -> float:
     """Category = the category with the most intent probability (the serving rule)."""
-    names = sorted(set(categories.values()))
-    membership = np.zeros((len(head.labels), len(names)), dtype=np.float32)
-    for row, label in enumerate(head.labels):
-        membership[row, names.index(categories[label])] = 1.0
+    names, membership = category_membership(head.labels, categories)
     predicted = (head.predict_proba(split.vectors, split.texts) @ membership).argmax(axis=1)
     truth = [names.index(categories[head.labels[t]]) for t in split.targets]
     return round(float(np.mean(predicted == np.array(truth))), 4)
