@@ -26,3 +26,14 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(
+        alembic_config("postgresql://localhost/x")
+    ).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head

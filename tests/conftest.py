@@ -24,7 +24,8 @@ from store.settings import Settings
 from training.embedder import ensure as ensure_embedder
 
 BASE_DB = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_DB = "switchboard_test"
+# Parallel runs (several checkouts on one machine) each set their own name.
+TEST_DB = os.environ.get("TEST_DATABASE_NAME", "switchboard_test")
 
 
 def database_url(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,19 @@ class Capability(StrEnum):
     THREADS = "threads"
     LABELS = "labels"
     CONTEXT = "context"
+    OAUTH = "oauth"
+
+
+@dataclass(frozen=True)
+class OAuthEndpoints:
+    """A provider's OAuth 2.0 authorization-code endpoints and the scopes the connector needs.
+
+    Config fields `oauth_base_url` (when set) replace the scheme and host, for local fakes."""
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    extra_authorize_params: tuple[tuple[str, str], ...] = ()
 
 
 class ConnectorConfig(BaseModel):
@@ -57,6 +71,14 @@ class ConnectorSpec:
     config_model: type[ConnectorConfig]
     capabilities: frozenset[Capability] = field(default_factory=frozenset)
     description: str = ""
+    # Builds the object implementing the capability protocols (ingestion/connectors/capabilities).
+    factory: Callable[[], Any] | None = None
+    oauth: OAuthEndpoints | None = None
+
+    def connector(self) -> Any:
+        if self.factory is None:
+            raise LookupError(f"connector {self.slug!r} has no implementation")
+        return self.factory()
 
     def config_schema(self) -> dict[str, Any]:
         return self.config_model.model_json_schema()

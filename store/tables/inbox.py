@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, IdMixin, OrgScoped, TimestampMixin, utcnow
@@ -26,14 +27,16 @@ class Integration(IdMixin, TimestampMixin, OrgScoped, Base):
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # AES-256-GCM envelope of the secret config fields (store/crypto.py); never returned.
     secrets_encrypted: Mapped[str | None] = mapped_column(Text)
-    health: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    health: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
+    # Connector cursors (IMAP UIDVALIDITY/UID, Gmail historyId, Graph deltaLink...).
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
 
 
 class Contact(IdMixin, TimestampMixin, OrgScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_org_created", "organization_id", "created_at", "id"),
-        Index("ix_contacts_org_email", "organization_id", text("lower(email)")),
+        Index("ix_contacts_org_email", "organization_id", sql_text("lower(email)")),
         Index("ix_contacts_org_phone", "organization_id", "phone"),
     )
 
@@ -84,6 +87,8 @@ class Message(IdMixin, TimestampMixin, OrgScoped, Base):
     __table_args__ = (
         UniqueConstraint("integration_id", "external_id"),
         Index("ix_messages_org_conversation", "organization_id", "conversation_id", "created_at"),
+        Index("ix_messages_org_header", "organization_id", "message_id_header"),
+        Index("ix_messages_outbound_queue", "status", "next_attempt_at"),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(
@@ -107,6 +112,14 @@ class Message(IdMixin, TimestampMixin, OrgScoped, Base):
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     raw_ref: Mapped[str | None] = mapped_column(String(500))
+    # RFC 5322 Message-ID of this message (email threading in both directions).
+    message_id_header: Mapped[str | None] = mapped_column(String(998))
+    # Pipeline steps already done for this message: a redelivery resumes after the last one.
+    pipeline_steps: Mapped[list[str]] = mapped_column(default=list, server_default=sql_text("'[]'"))
+    # Outbound delivery: attempts so far, when to try next, and the last error (for operators).
+    attempts: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Draft(IdMixin, TimestampMixin, OrgScoped, Base):
