@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.classify.backend import ClassifierBackend, InProcessClassifier
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.routers import ROUTERS
 from api.runtime import Probe, Runtime
+from ingestion.classifier import ClassifierBackend, InProcessClassifier
 from store.logs import configure_logging
 from store.settings import Settings, get_settings
 

@@ -11,10 +11,14 @@ from api.classify.routes import router as classify
 from api.contacts.routes import router as contacts
 from api.conversations.routes import messages_router
 from api.conversations.routes import router as conversations
+from api.deadletters.routes import router as deadletters
+from api.events.ws import router as events_ws
+from api.inbound.routes import router as inbound
 from api.integrations.routes import connectors_router
 from api.integrations.routes import router as integrations
 from api.organizations.routes import router as organization
 from api.users.routes import router as users
+from api.webhooks.routes import router as webhooks
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -30,4 +34,8 @@ ROUTERS: list[APIRouter] = [
     messages_router,
     audit_log,
     classify,
+    inbound,
+    webhooks,
+    deadletters,
+    events_ws,
 ]

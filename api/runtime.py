@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 
 import nats
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.classify.backend import ClassifierBackend
-from api.classify.service import OrgModels
 from api.ratelimit import RateLimiter
 from api.security.passwords import Passwords
 from api.security.tokens import AccessTokens
+from ingestion.classifier import ClassifierBackend
+from ingestion.org_models import OrgModels
+from ingestion.streams import ensure_streams
 from store.cache import create_redis
 from store.crypto import SecretBox
 from store.db import create_engine_from, session_factory
+from store.errors import Retriable
 from store.settings import Settings
 
 # A readiness probe answers None when healthy, or a short reason when not.
@@ -40,6 +43,7 @@ class Runtime:
     # Serve attaches a handle-backed classifier; without Serve the models run in-process.
     classifier: ClassifierBackend | None = None
     org_models: OrgModels = field(default_factory=OrgModels)
+    _nats_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -57,7 +61,8 @@ class Runtime:
         )
 
     async def connect_nats(self) -> None:
-        """Connect in the background: the API serves (and /ready reports NATS down) meanwhile."""
+        """Connect and create the streams; if NATS is down the API still serves (and /ready says
+        so), and the inbound routes answer 503 until `jetstream()` reconnects."""
         try:
             self.nats = await nats.connect(
                 self.settings.require("nats_url"),
@@ -66,8 +71,21 @@ class Runtime:
                 reconnect_time_wait=1,
                 allow_reconnect=True,
             )
+            await ensure_streams(self.nats.jetstream())
         except (OSError, TimeoutError, nats.errors.Error):
+            if self.nats is not None and not self.nats.is_closed:
+                await self.nats.close()
             self.nats = None
+
+    async def jetstream(self) -> JetStreamContext:
+        """JetStream for publishing; a bus we cannot reach is a 503 the sender retries."""
+        if self.nats is None or self.nats.is_closed:
+            async with self._nats_lock:
+                if self.nats is None or self.nats.is_closed:
+                    await self.connect_nats()
+        if self.nats is None:
+            raise Retriable("the message bus is unavailable; retry", retry_after=2)
+        return self.nats.jetstream()
 
     async def close(self) -> None:
         if self.nats is not None and not self.nats.is_closed:

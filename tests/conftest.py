@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.app import create_app
-from api.classify.backend import InProcessClassifier
 from api.deps import get_session
 from api.runtime import Runtime
+from ingestion.classifier import InProcessClassifier
 from models.service import ClassifierService
 from store import migrate
 from store.settings import Settings

@@ -1,7 +1,7 @@
-"""Who classifies for the API: Serve deployments through a handle, or the models in-process.
+"""Who classifies for the API and the pipeline: Serve through a handle, or the models in-process.
 
-The API knows only this protocol; `serve/` provides the handle-backed one, and the in-process
-one serves `python -m api.main` and the tests.
+Both know only this protocol; `serve/` provides the handle-backed one, and the in-process one
+serves `python -m api.main` and the tests.
 """
 
 from __future__ import annotations

@@ -1,0 +1,85 @@
+"""POST /api/v1/webhooks/{type}/{integration_id}: provider calls, verified by their connector.
+
+The body is never trusted before the connector verified its signature; a forged call is 401 and
+stores nothing. Messages found in a verified call are published to INBOUND before we answer, so
+a provider that sees our 2xx never needs to resend.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import RuntimeDep
+from ingestion.connections import Connections
+from ingestion.connectors.capabilities import (
+    Connection,
+    Handshake,
+    Inbound,
+    WebhookReply,
+    WebhookRequest,
+    WebhookVerifier,
+)
+from ingestion.streams import publish
+from store.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+async def _request(request: Request) -> WebhookRequest:
+    return WebhookRequest(
+        method=request.method,
+        url=str(request.url),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params),
+        body=await request.body(),
+    )
+
+
+async def _open(runtime: Any, slug: str, integration_id: uuid.UUID) -> tuple[Any, Connection]:
+    spec, conn = await Connections(runtime.sessions, runtime.secret_box).load(integration_id)
+    if spec.slug != slug:
+        raise NotFound("integration not found")
+    return spec.connector(), conn
+
+
+def _answer(reply: WebhookReply) -> Response:
+    if isinstance(reply.body, dict) or reply.body is None:
+        return JSONResponse(reply.body or {}, status_code=reply.status)
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type)
+
+
+@router.get("/{slug}/{integration_id}", summary="Subscription handshakes (challenges)")
+async def handshake(slug: str, integration_id: uuid.UUID, request: Request,
+                    runtime: RuntimeDep) -> Response:  # fmt: skip
+    connector, conn = await _open(runtime, slug, integration_id)
+    reply = connector.handshake(conn, await _request(request)) if isinstance(
+        connector, Handshake) else None  # fmt: skip
+    if reply is None:
+        raise NotFound("this connector has no handshake")
+    return _answer(reply)
+
+
+@router.post("/{slug}/{integration_id}", summary="Provider webhook deliveries")
+async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
+                  runtime: RuntimeDep) -> Response:  # fmt: skip
+    connector, conn = await _open(runtime, slug, integration_id)
+    incoming = await _request(request)
+    if isinstance(connector, Handshake) and (reply := connector.handshake(conn, incoming)):
+        return _answer(reply)
+    if not isinstance(connector, WebhookVerifier) or not isinstance(connector, Inbound):
+        raise NotFound("this connector takes no webhooks")
+    connector.verify(conn, incoming)
+    try:
+        messages = await connector.parse(conn, incoming)
+    finally:
+        if conn.http is not None:
+            await conn.http.aclose()
+    js = await runtime.jetstream()
+    for message in messages:
+        await publish(js, message.subject_name(), message.model_dump_json().encode(),
+                      msg_id=message.nats_msg_id())  # fmt: skip
+    return JSONResponse({"accepted": len(messages)}, status_code=200)

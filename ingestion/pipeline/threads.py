@@ -1,0 +1,145 @@
+"""Which conversation a message belongs to, and who sent it.
+
+Threading, in order: the provider's own thread id; email In-Reply-To / References against the
+Message-IDs we stored; then the same sender with the same subject (minus Re:/Fwd:) on the same
+integration within 30 days. Contacts match by email, then phone, then provider id.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ingestion.contract import InboundMessage
+from store.base import utcnow
+from store.tables import Contact, Conversation, Message
+
+SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|wg|tr|rv|antw)\s*(\[\d+\])?\s*:\s*)+", re.I)
+SUBJECT_WINDOW = timedelta(days=30)
+
+
+def normalized_subject(subject: str | None) -> str:
+    return " ".join(SUBJECT_PREFIX.sub("", subject or "").split()).lower()
+
+
+async def lock(session: AsyncSession, *parts: object) -> None:
+    """Serialise concurrent workers on one sender/thread for the rest of the transaction."""
+    key = "|".join(str(p) for p in parts)
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+
+
+async def find_contact(session: AsyncSession, msg: InboundMessage) -> Contact | None:
+    org, sender = msg.organization_id, msg.sender
+    base = select(Contact).where(Contact.organization_id == org).order_by(Contact.created_at)
+    if sender.email:
+        found = await session.scalar(base.where(func.lower(Contact.email) == sender.email))
+        if found:
+            return found
+    if sender.phone:
+        found = await session.scalar(base.where(Contact.phone == sender.phone))
+        if found:
+            return found
+    if sender.external_id:
+        key = f"{msg.channel}:{msg.integration_id}"
+        return await session.scalar(
+            base.where(Contact.external_ids[key].astext == sender.external_id)
+        )
+    return None
+
+
+async def contact_for(session: AsyncSession, msg: InboundMessage) -> Contact | None:
+    sender = msg.sender
+    if not (sender.email or sender.phone or sender.external_id):
+        return None
+    await lock(session, msg.organization_id, "contact", sender.email or sender.phone or
+               sender.external_id)  # fmt: skip
+    contact = await find_contact(session, msg)
+    if contact is None:
+        contact = Contact(
+            organization_id=msg.organization_id, email=sender.email, phone=sender.phone,
+            name=sender.name, external_ids={}, attributes={},
+        )  # fmt: skip
+        session.add(contact)
+    if sender.external_id:
+        key = f"{msg.channel}:{msg.integration_id}"
+        if contact.external_ids.get(key) != sender.external_id:
+            contact.external_ids = {**contact.external_ids, key: sender.external_id}
+    if sender.name and not contact.name:
+        contact.name = sender.name
+    await session.flush()
+    return contact
+
+
+async def find_conversation(
+    session: AsyncSession, msg: InboundMessage, contact: Contact | None
+) -> Conversation | None:
+    org = msg.organization_id
+    if msg.thread_key:
+        found = await session.scalar(
+            select(Conversation).where(
+                Conversation.organization_id == org,
+                Conversation.integration_id == msg.integration_id,
+                Conversation.thread_key == msg.thread_key,
+            )
+        )
+        if found:
+            return found
+    headers = [h for h in [msg.in_reply_to, *reversed(msg.references)] if h]
+    if headers:
+        conversation_id = await session.scalar(
+            select(Message.conversation_id)
+            .where(Message.organization_id == org, Message.message_id_header.in_(headers))
+            .limit(1)
+        )
+        if conversation_id:
+            return await session.get(Conversation, conversation_id)
+    return await _by_subject(session, msg, contact)
+
+
+async def _by_subject(
+    session: AsyncSession, msg: InboundMessage, contact: Contact | None
+) -> Conversation | None:
+    subject = normalized_subject(msg.subject)
+    if not subject or contact is None or msg.thread_key:
+        return None  # a provider thread id is authoritative: no guessing across its threads
+    candidates = await session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.organization_id == msg.organization_id,
+            Conversation.integration_id == msg.integration_id,
+            Conversation.contact_id == contact.id,
+            Conversation.last_message_at > utcnow() - SUBJECT_WINDOW,
+        )
+        .order_by(Conversation.last_message_at.desc())
+        .limit(20)
+    )
+    return next((c for c in candidates if normalized_subject(c.subject) == subject), None)
+
+
+async def conversation_for(
+    session: AsyncSession, msg: InboundMessage, contact: Contact | None
+) -> tuple[Conversation, bool]:
+    """The message's conversation, created when it starts a new thread; (row, created)."""
+    root = msg.thread_key or msg.in_reply_to or normalized_subject(msg.subject) or msg.external_id
+    await lock(session, msg.organization_id, msg.integration_id, "thread", root)
+    found = await find_conversation(session, msg, contact)
+    if found is not None:
+        return found, False
+    conversation = Conversation(
+        organization_id=msg.organization_id,
+        integration_id=msg.integration_id,
+        contact_id=contact.id if contact else None,
+        channel=msg.channel,
+        thread_key=msg.thread_key or msg.message_id_header or msg.external_id,
+        subject=msg.subject,
+        status="open",
+        priority="normal",
+        tags=[],
+        last_message_at=msg.received_at,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation, True
