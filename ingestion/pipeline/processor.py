@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.classifier import ClassifierBackend
@@ -22,6 +21,7 @@ from ingestion.contract import InboundMessage
 from ingestion.events import Event, emit, event_id
 from ingestion.org_models import OrgModels
 from ingestion.pipeline.persist import classification_text, existing, store
+from ingestion.pipeline.threads import lock
 from models.contract import Classification
 from store.tables import Conversation, Message
 from workflows.engine import run_workflows
@@ -60,13 +60,8 @@ class MessageProcessor:
 
     async def process(self, msg: InboundMessage) -> Result:
         steps: list[str] = []
-        async with self.sessions() as session:
-            row = await existing(session, msg)
-        duplicate = row is not None
-        if row is None:
-            classification = await self.classify(msg)
-            await self._mark(msg, "classified")
-            row = await self._store(msg, classification)
+        row, duplicate = await self._classify_and_store(msg)
+        if not duplicate:
             steps.append("stored")
             await self._mark(msg, "stored")
         if WORKFLOWS not in row.pipeline_steps:
@@ -79,28 +74,26 @@ class MessageProcessor:
             await self._mark(msg, EVENTS)
         return Result(row.id, row.conversation_id, steps, duplicate)
 
-    async def classify(self, msg: InboundMessage) -> Classification:
-        async with self.sessions() as session:
-            org = await self.org_models.resolve(session, msg.organization_id)
+    async def _classify_and_store(self, msg: InboundMessage) -> tuple[Message, bool]:
+        """Steps 1-3 under a lock on the message's key: a concurrent duplicate (two deliveries,
+        two workers) waits here, then finds the row, so nothing is classified twice."""
+        async with self.sessions() as session, session.begin():
+            await lock(session, "message", msg.integration_id, msg.external_id)
+            row = await existing(session, msg)
+            if row is not None:
+                return row, True
+            classification = await self.classify(session, msg)
+            await self._mark(msg, "classified")
+            message, _, _ = await store(session, msg, classification)
+            return message, False
+
+    async def classify(self, session: AsyncSession, msg: InboundMessage) -> Classification:
+        org = await self.org_models.resolve(session, msg.organization_id)
         text = classification_text(msg)[:64_000] or "(empty message)"
         results = await self.classifier.classify(
             [text], model_id=org.model_id, review_threshold=org.review_threshold
         )
         return results[0]
-
-    async def _store(self, msg: InboundMessage, classification: Classification) -> Message:
-        async with self.sessions() as session:
-            try:
-                async with session.begin():
-                    message, _, _ = await store(session, msg, classification)
-                return message
-            except IntegrityError:
-                # Another worker stored it between our dedupe check and insert: use theirs.
-                async with self.sessions() as again:
-                    found = await existing(again, msg)
-                if found is None:
-                    raise
-                return found
 
     async def _workflows(self, message_id: uuid.UUID) -> None:
         async with self.sessions() as session, session.begin():

@@ -32,7 +32,7 @@ class WorkerConfig:
     durable: str = "pipeline"
     filter_subject: str = "inbound.>"
     batch: int = 32
-    concurrency: int = 32
+    concurrency: int = 16  # each in-flight message may hold a database connection
     ack_wait_s: float = 30.0
     max_deliver: int = 5  # for errors that are not a dependency being down
     retry_for_s: float = 20.0  # how long one delivery waits out a dependency before nak
