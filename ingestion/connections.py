@@ -41,12 +41,27 @@ def seal_config(row: Integration, config: ConnectorConfig, box: SecretBox) -> No
     row.secrets_encrypted = box.encrypt(hidden, context=str(row.id)) if hidden else None
 
 
+def read_only_connection(row: Integration, box: SecretBox) -> Connection:
+    """A connection that cannot persist tokens or cursors (for decisions, not for syncing)."""
+    return Connection(
+        integration_id=row.id,
+        organization_id=row.organization_id,
+        channel=row.type,
+        config=config_of(row, box),
+        state=dict(row.state or {}),
+    )
+
+
 class Connections:
     """Builds connections bound to a session factory, so refreshed tokens and cursors persist."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
         self.sessions = sessions
         self.box = box
+
+    @staticmethod
+    def spec_of(row: Integration) -> ConnectorSpec:
+        return spec_of(row)
 
     async def load(
         self, integration_id: uuid.UUID, org_id: uuid.UUID | None = None

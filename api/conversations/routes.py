@@ -19,7 +19,7 @@ from api.conversations.schemas import (
     Priority,
     Status,
 )
-from api.deps import ClientDep, Principal, SessionDep, require
+from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.pagination import Cursor, Limit, Search
 from api.schemas import ListResponse
 from store.scoped import get_scoped
@@ -139,9 +139,15 @@ async def add_message(
     principal: CanWriteMessages,
     session: SessionDep,
     client: ClientDep,
+    runtime: RuntimeDep,
 ) -> MessageRead:
     message = await service.add_outbound(
-        session, principal=principal, conversation_id=conversation_id, body=body, client=client
+        session,
+        principal=principal,
+        conversation_id=conversation_id,
+        body=body,
+        client=client,
+        box=runtime.secret_box,
     )
     return MessageRead.model_validate(message)
 

@@ -16,7 +16,11 @@ from api.conversations.schemas import (
     MessageCreate,
 )
 from api.deps import ClientInfo, Principal
+from ingestion.connections import read_only_connection, spec_of
+from ingestion.outbound import needs_delivery
 from store.base import utcnow
+from store.crypto import SecretBox
+from store.errors import SwitchboardError
 from store.pagination import Page, paginate
 from store.scoped import get_scoped, scoped
 from store.tables import Contact, Conversation, Integration, Message, User
@@ -130,18 +134,22 @@ async def add_outbound(
     conversation_id: uuid.UUID,
     body: MessageCreate,
     client: ClientInfo,
+    box: SecretBox,
 ) -> Message:
-    """An agent's reply, stored `queued`; the channel's connector delivers it (ingestion)."""
+    """An agent's reply, stored `queued` for the channel's connector to deliver (ingestion), or
+    `sent` at once where the channel has nowhere to deliver (the client reads it here)."""
     conversation = await get_scoped(
         session, Conversation, principal.org_id, conversation_id, for_update=True
     )
     now = utcnow()
+    final = await _delivered_on_store(session, conversation, box)
     message = Message(
         organization_id=principal.org_id,
         conversation_id=conversation.id,
         integration_id=conversation.integration_id,
         direction="outbound",
-        status="queued",
+        status="sent" if final else "queued",
+        sent_at=now if final else None,
         author_id=principal.user_id,
         subject=body.subject or conversation.subject,
         text=body.text,
@@ -161,3 +169,18 @@ async def add_outbound(
     )
     await session.commit()
     return message
+
+
+async def _delivered_on_store(
+    session: AsyncSession, conversation: Conversation, box: SecretBox
+) -> bool:
+    if conversation.integration_id is None:
+        return True
+    integration = await session.get(Integration, conversation.integration_id)
+    if integration is None:
+        return True
+    try:
+        connector = spec_of(integration).connector()
+        return not needs_delivery(connector, read_only_connection(integration, box))
+    except (LookupError, SwitchboardError):
+        return False  # let the deliverer record why it cannot send

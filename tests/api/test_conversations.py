@@ -72,7 +72,9 @@ async def test_messages_are_listed_in_order(client: httpx.AsyncClient, tenant: T
             json={"text": text},
         )
         assert r.status_code == 201
-        assert r.json()["direction"] == "outbound" and r.json()["status"] == "queued"
+        assert (
+            r.json()["direction"] == "outbound" and r.json()["status"] == "sent"
+        )  # no channel: final once stored
     page = (
         await client.get(
             f"/api/v1/conversations/{conv['id']}/messages?limit=2", headers=tenant.headers
