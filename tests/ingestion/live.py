@@ -23,7 +23,7 @@ async def live_app(runtime: Runtime) -> AsyncIterator[str]:
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.01)
     try:
         yield f"127.0.0.1:{port}"
@@ -33,8 +33,7 @@ async def live_app(runtime: Runtime) -> AsyncIterator[str]:
 
 
 async def api_key(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> str:
-    r = await client.post("/api/v1/api-keys", headers=headers,
-                          json={"name": "inbound", **body})  # fmt: skip
+    r = await client.post("/api/v1/api-keys", headers=headers, json={"name": "inbound", **body})
     assert r.status_code == 201, r.text
     return str(r.json()["key"])
 
@@ -42,7 +41,10 @@ async def api_key(client: httpx.AsyncClient, headers: dict[str, str], **body: An
 async def integration(
     client: httpx.AsyncClient, headers: dict[str, str], type_: str = "api", **config: Any
 ) -> str:
-    r = await client.post("/api/v1/integrations", headers=headers,
-                          json={"name": f"{type_} channel", "type": type_, "config": config})  # fmt: skip
+    r = await client.post(
+        "/api/v1/integrations",
+        headers=headers,
+        json={"name": f"{type_} channel", "type": type_, "config": config},
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])

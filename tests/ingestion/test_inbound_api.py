@@ -33,16 +33,21 @@ async def live(runtime: Runtime) -> AsyncIterator[tuple[str, httpx.AsyncClient]]
 async def pipeline(runtime: Runtime, js: JetStreamContext, tenant: Tenant) -> AsyncIterator[None]:
     org = Org(uuid.UUID(tenant.org_id), uuid.uuid4())
     assert runtime.classifier is not None
-    worker = PipelineWorker(js, MessageProcessor(runtime.sessions, runtime.classifier, js),
-                            org.worker_config())  # fmt: skip
+    worker = PipelineWorker(
+        js, MessageProcessor(runtime.sessions, runtime.classifier, js), org.worker_config()
+    )
     async with running(worker):
         yield
 
 
 def body(external_id: str, **extra: Any) -> dict[str, Any]:
-    return {"external_id": external_id, "from": {"email": "Dana@Example.com", "name": "Dana"},
-            "subject": "Cancel order", "text": "Please cancel my order 4471, I ordered by "
-            "mistake and need it cancelled today.", **extra}  # fmt: skip
+    return {
+        "external_id": external_id,
+        "from": {"email": "Dana@Example.com", "name": "Dana"},
+        "subject": "Cancel order",
+        "text": "Please cancel my order 4471, I ordered by mistake and need it cancelled today.",
+        **extra,
+    }
 
 
 async def conversation_messages(c: httpx.AsyncClient, t: Tenant) -> list[dict[str, Any]]:
@@ -54,8 +59,8 @@ async def conversation_messages(c: httpx.AsyncClient, t: Tenant) -> list[dict[st
     return found
 
 
-async def eventually(check, timeout: float = 20.0) -> Any:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check, within: float = 20.0) -> Any:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = await check()
         if result or asyncio.get_running_loop().time() > deadline:
@@ -72,11 +77,12 @@ async def test_posted_messages_are_accepted_stored_once_and_classified(
     iid = await integration(c, t.headers)
     for external_id in ("a-1", "a-2", "a-1", "a-1"):
         r = await c.post(f"/api/v1/inbound/{iid}", headers=key, json=body(external_id))
-        assert r.status_code == 202 and r.json() == {"status": "accepted", "external_id": external_id}
+        assert r.status_code == 202 and r.json() == {
+            "status": "accepted",
+            "external_id": external_id,
+        }
     async with pipeline(runtime, js, t):
-        messages = await eventually(
-            lambda: _if_len(conversation_messages(c, t), 2), timeout=30
-        )
+        messages = await eventually(lambda: _if_len(conversation_messages(c, t), 2), within=30)
     assert len(messages) == 2
     first = messages[0]
     assert first["classification"]["intent"]["label"] == "cancel_order"
@@ -118,17 +124,22 @@ async def test_inbound_is_refused_for_foreign_unknown_or_non_api_integrations(
     t, other = await register(c), await register(c)
     key = {"X-Api-Key": await api_key(c, t.headers)}
     theirs = await integration(c, other.headers)
-    imap = await integration(c, t.headers, "imap", host="mail.example.com", username="u",
-                             password="p")  # fmt: skip
-    assert (await c.post(f"/api/v1/inbound/{theirs}", headers=key, json=body("1"))).status_code == 404
-    assert (await c.post(f"/api/v1/inbound/{uuid.uuid4()}", headers=key,
-                         json=body("1"))).status_code == 404  # fmt: skip
+    imap = await integration(
+        c, t.headers, "imap", host="mail.example.com", username="u", password="p"
+    )
+    assert (
+        await c.post(f"/api/v1/inbound/{theirs}", headers=key, json=body("1"))
+    ).status_code == 404
+    assert (
+        await c.post(f"/api/v1/inbound/{uuid.uuid4()}", headers=key, json=body("1"))
+    ).status_code == 404
     assert (await c.post(f"/api/v1/inbound/{imap}", headers=key, json=body("1"))).status_code == 400
     assert (await c.post(f"/api/v1/inbound/{imap}", json=body("1"))).status_code == 401
     no_scope = {"X-Api-Key": await api_key(c, t.headers, scopes=["classify"])}
     iid = await integration(c, t.headers)
-    assert (await c.post(f"/api/v1/inbound/{iid}", headers=no_scope,
-                         json=body("1"))).status_code == 403  # fmt: skip
+    assert (
+        await c.post(f"/api/v1/inbound/{iid}", headers=no_scope, json=body("1"))
+    ).status_code == 403
 
 
 async def test_websocket_streams_events_and_resumes_from_a_sequence_number(
@@ -144,8 +155,11 @@ async def test_websocket_streams_events_and_resumes_from_a_sequence_number(
             await asyncio.sleep(0.2)
             await c.post(f"/api/v1/inbound/{iid}", headers=key, json=body("w-1"))
             first = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(3)]
-        assert {e["kind"] for e in first} == {"message.created", "message.classified",
-                                              "conversation.updated"}  # fmt: skip
+        assert {e["kind"] for e in first} == {
+            "message.created",
+            "message.classified",
+            "conversation.updated",
+        }
         last_seq = max(e["seq"] for e in first)
         # offline: two more messages arrive
         for external_id in ("w-2", "w-3"):
@@ -161,7 +175,9 @@ async def test_websocket_streams_events_and_resumes_from_a_sequence_number(
 
 async def test_websocket_refuses_a_bad_token(live: tuple[str, httpx.AsyncClient]) -> None:
     host, _ = live
-    with pytest.raises((websockets.exceptions.InvalidStatus, websockets.exceptions.ConnectionClosed)):
+    with pytest.raises(
+        (websockets.exceptions.InvalidStatus, websockets.exceptions.ConnectionClosed)
+    ):
         async with websockets.connect(f"ws://{host}/api/v1/ws?token=nope") as ws:
             await asyncio.wait_for(ws.recv(), 5)
 

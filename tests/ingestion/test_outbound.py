@@ -59,8 +59,9 @@ async def live(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def _conversation_with_inbound(runtime: Runtime, js: JetStreamContext, c: httpx.AsyncClient,
-                                     config: dict[str, Any]) -> tuple[Any, str, str]:  # fmt: skip
+async def _conversation_with_inbound(
+    runtime: Runtime, js: JetStreamContext, c: httpx.AsyncClient, config: dict[str, Any]
+) -> tuple[Any, str, str]:
     t = await register(c)
     key = {"X-Api-Key": await api_key(c, t.headers)}
     iid = await integration(c, t.headers, **config)
@@ -79,10 +80,14 @@ async def test_a_reply_is_posted_signed_in_the_thread_and_marked_sent(
     runtime: Runtime, js: JetStreamContext, live: httpx.AsyncClient, receiver: tuple[Receiver, str]
 ) -> None:
     fake, url = receiver
-    t, conv, _ = await _conversation_with_inbound(runtime, js, live,
-                                                  {"callback_url": url, "callback_secret": SECRET})
-    r = await live.post(f"/api/v1/conversations/{conv}/messages", headers=t.headers,
-                        json={"text": "Your order is cancelled."})  # fmt: skip
+    t, conv, _ = await _conversation_with_inbound(
+        runtime, js, live, {"callback_url": url, "callback_secret": SECRET}
+    )
+    r = await live.post(
+        f"/api/v1/conversations/{conv}/messages",
+        headers=t.headers,
+        json={"text": "Your order is cancelled."},
+    )
     assert r.status_code == 201 and r.json()["status"] == "queued"
     assert await _deliver(runtime, t.org_id) == 1
     (got,) = fake.received
@@ -98,10 +103,12 @@ async def test_a_failing_receiver_is_retried_with_the_same_delivery_id_then_succ
 ) -> None:
     fake, url = receiver
     fake.fail_with = [503, 429]
-    t, conv, _ = await _conversation_with_inbound(runtime, js, live,
-                                                  {"callback_url": url, "callback_secret": SECRET})
-    r = await live.post(f"/api/v1/conversations/{conv}/messages", headers=t.headers,
-                        json={"text": "retry me"})  # fmt: skip
+    t, conv, _ = await _conversation_with_inbound(
+        runtime, js, live, {"callback_url": url, "callback_secret": SECRET}
+    )
+    r = await live.post(
+        f"/api/v1/conversations/{conv}/messages", headers=t.headers, json={"text": "retry me"}
+    )
     mid = uuid.UUID(r.json()["id"])
     for _ in range(2):
         assert await _deliver(runtime, t.org_id) == 1
@@ -120,10 +127,12 @@ async def test_a_refusing_receiver_fails_the_message_with_the_reason(
 ) -> None:
     fake, url = receiver
     fake.fail_with = [422]
-    t, conv, _ = await _conversation_with_inbound(runtime, js, live,
-                                                  {"callback_url": url, "callback_secret": SECRET})
-    r = await live.post(f"/api/v1/conversations/{conv}/messages", headers=t.headers,
-                        json={"text": "nope"})  # fmt: skip
+    t, conv, _ = await _conversation_with_inbound(
+        runtime, js, live, {"callback_url": url, "callback_secret": SECRET}
+    )
+    r = await live.post(
+        f"/api/v1/conversations/{conv}/messages", headers=t.headers, json={"text": "nope"}
+    )
     await _deliver(runtime, t.org_id)
     async with runtime.sessions() as s:
         row = await s.get(Message, uuid.UUID(r.json()["id"]))
@@ -134,6 +143,9 @@ async def test_without_a_callback_a_reply_is_sent_once_stored(
     runtime: Runtime, js: JetStreamContext, live: httpx.AsyncClient
 ) -> None:
     t, conv, _ = await _conversation_with_inbound(runtime, js, live, {})
-    r = await live.post(f"/api/v1/conversations/{conv}/messages", headers=t.headers,
-                        json={"text": "read me from the API"})  # fmt: skip
+    r = await live.post(
+        f"/api/v1/conversations/{conv}/messages",
+        headers=t.headers,
+        json={"text": "read me from the API"},
+    )
     assert r.status_code == 201 and r.json()["status"] == "sent"

@@ -38,7 +38,9 @@ class CountingClassifier:
             self.fail_times -= 1
             raise Retriable("the classifier is at capacity; retry shortly")
         self.calls.update(texts)
-        return await self.inner.classify(texts, model_id=model_id, review_threshold=review_threshold)
+        return await self.inner.classify(
+            texts, model_id=model_id, review_threshold=review_threshold
+        )
 
 
 class Crash(Exception):
@@ -53,10 +55,12 @@ def counting(runtime: Runtime) -> CountingClassifier:
 
 async def org_events(js: JetStreamContext, org: Org) -> list[dict[str, Any]]:
     sub = await js.pull_subscribe(
-        f"events.{org.id}.>", stream="EVENTS",
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, mem_storage=True,
-                              inactive_threshold=10.0),
-    )  # fmt: skip
+        f"events.{org.id}.>",
+        stream="EVENTS",
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
+        ),
+    )
     found: list[dict[str, Any]] = []
     try:
         while True:
@@ -74,8 +78,12 @@ async def org_events(js: JetStreamContext, org: Org) -> list[dict[str, Any]]:
 
 async def count(runtime: Runtime, model: Any, org: Org) -> int:
     async with runtime.sessions() as s:
-        return int(await s.scalar(select(func.count()).select_from(model).where(
-            model.organization_id == org.id)) or 0)  # fmt: skip
+        return int(
+            await s.scalar(
+                select(func.count()).select_from(model).where(model.organization_id == org.id)
+            )
+            or 0
+        )
 
 
 async def test_a_message_is_classified_stored_threaded_and_announced(
@@ -118,9 +126,15 @@ async def test_a_crash_between_steps_resumes_at_the_first_unfinished_step(
 
     org = await make_org(runtime)
     async with runtime.sessions() as s, s.begin():
-        s.add(Workflow(organization_id=org.id, name="draft all",
-                       definition={"actions": [{"type": "request_draft"},
-                                               {"type": "tag", "tags": ["refunds"]}]}))  # fmt: skip
+        s.add(
+            Workflow(
+                organization_id=org.id,
+                name="draft all",
+                definition={
+                    "actions": [{"type": "request_draft"}, {"type": "tag", "tags": ["refunds"]}]
+                },
+            )
+        )
 
     async def crash(step: str, msg: InboundMessage) -> None:
         if step == crash_after:
@@ -138,8 +152,14 @@ async def test_a_crash_between_steps_resumes_at_the_first_unfinished_step(
         conv = await s.get(Conversation, resumed.conversation_id)
         assert conv is not None and conv.tags == ["refunds"]
     kinds = Counter(e["kind"] for e in await org_events(js, org))
-    assert kinds == Counter({"message.created": 1, "message.classified": 1,
-                             "conversation.updated": 1, "draft.requested": 1})  # fmt: skip
+    assert kinds == Counter(
+        {
+            "message.created": 1,
+            "message.classified": 1,
+            "conversation.updated": 1,
+            "draft.requested": 1,
+        }
+    )
 
 
 async def test_email_replies_thread_by_headers_then_by_subject(
@@ -147,9 +167,13 @@ async def test_email_replies_thread_by_headers_then_by_subject(
 ) -> None:
     first = await processor.process(org.message("e-1", message_id_header="<a1@mail.example>"))
     reply = await processor.process(
-        org.message("e-2", subject="Re: Where is my refund?", in_reply_to="<a1@mail.example>",
-                    sender=org.message().sender.model_copy(update={"email": "other@example.com"}))
-    )  # fmt: skip
+        org.message(
+            "e-2",
+            subject="Re: Where is my refund?",
+            in_reply_to="<a1@mail.example>",
+            sender=org.message().sender.model_copy(update={"email": "other@example.com"}),
+        )
+    )
     by_subject = await processor.process(org.message("e-3", subject="RE: Fwd: where is my refund?"))
     unrelated = await processor.process(org.message("e-4", subject="Cancel my order"))
     assert reply.conversation_id == first.conversation_id
@@ -170,13 +194,29 @@ async def test_workflows_set_priority_assign_and_tag_when_conditions_hold(
     runtime: Runtime, org: Org, processor: MessageProcessor
 ) -> None:
     async with runtime.sessions() as s, s.begin():
-        s.add(Workflow(organization_id=org.id, name="refunds are urgent", definition={
-            "conditions": [{"fact": "category", "op": "eq", "value": "REFUND"}],
-            "actions": [{"type": "set_priority", "priority": "urgent"},
-                        {"type": "tag", "tags": ["money"]}]}))  # fmt: skip
-        s.add(Workflow(organization_id=org.id, name="never", definition={
-            "conditions": [{"fact": "language", "op": "eq", "value": "fr"}],
-            "actions": [{"type": "tag", "tags": ["french"]}]}))  # fmt: skip
+        s.add(
+            Workflow(
+                organization_id=org.id,
+                name="refunds are urgent",
+                definition={
+                    "conditions": [{"fact": "category", "op": "eq", "value": "REFUND"}],
+                    "actions": [
+                        {"type": "set_priority", "priority": "urgent"},
+                        {"type": "tag", "tags": ["money"]},
+                    ],
+                },
+            )
+        )
+        s.add(
+            Workflow(
+                organization_id=org.id,
+                name="never",
+                definition={
+                    "conditions": [{"fact": "language", "op": "eq", "value": "fr"}],
+                    "actions": [{"type": "tag", "tags": ["french"]}],
+                },
+            )
+        )
     result = await processor.process(org.message())
     async with runtime.sessions() as s:
         conv = await s.get(Conversation, result.conversation_id)
@@ -198,6 +238,10 @@ async def test_a_new_message_reopens_a_resolved_conversation(
 
 
 def test_ids_are_unique_per_integration() -> None:
-    a = InboundMessage(organization_id=uuid.uuid4(), integration_id=uuid.uuid4(), channel="api",
-                       external_id="x" * 300)  # fmt: skip
+    a = InboundMessage(
+        organization_id=uuid.uuid4(),
+        integration_id=uuid.uuid4(),
+        channel="api",
+        external_id="x" * 300,
+    )
     assert a.nats_msg_id().startswith(f"in:{a.integration_id}:") and len(a.nats_msg_id()) < 120

@@ -33,22 +33,29 @@ async def running(worker: PipelineWorker) -> AsyncIterator[PipelineWorker]:
 
 async def stored(runtime: Runtime, org: Org) -> int:
     async with runtime.sessions() as s:
-        return int(await s.scalar(select(func.count()).select_from(Message).where(
-            Message.organization_id == org.id)) or 0)  # fmt: skip
+        return int(
+            await s.scalar(
+                select(func.count()).select_from(Message).where(Message.organization_id == org.id)
+            )
+            or 0
+        )
 
 
-async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(predicate, within: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.1)
 
 
-async def send(js: JetStreamContext, org: Org, external_id: str, *, msg_id: str | None = None) -> None:
+async def send(
+    js: JetStreamContext, org: Org, external_id: str, *, msg_id: str | None = None
+) -> None:
     msg = org.message(external_id)
-    await publish(js, msg.subject_name(), msg.model_dump_json().encode(),
-                  msg_id=msg_id or msg.nats_msg_id())  # fmt: skip
+    await publish(
+        js, msg.subject_name(), msg.model_dump_json().encode(), msg_id=msg_id or msg.nats_msg_id()
+    )
 
 
 async def test_duplicates_published_and_redelivered_are_stored_once(
@@ -60,8 +67,9 @@ async def test_duplicates_published_and_redelivered_are_stored_once(
         await send(js, org, f"x-{i % 8}")  # 4 exact repeats: JetStream drops them
         if i % 3 == 0:  # and repeats under another msg id (a sender's retry after a timeout)
             await send(js, org, f"x-{i % 8}", msg_id=f"retry-{i}")
-    worker = PipelineWorker(js, MessageProcessor(runtime.sessions, counting, js),
-                            org.worker_config())  # fmt: skip
+    worker = PipelineWorker(
+        js, MessageProcessor(runtime.sessions, counting, js), org.worker_config()
+    )
     async with running(worker):
         await wait_for(lambda: _equals(stored(runtime, org), 8))
         await asyncio.sleep(0.5)
@@ -78,8 +86,11 @@ async def test_an_overloaded_classifier_is_waited_out_not_dead_lettered(
 ) -> None:
     assert runtime.classifier is not None
     flaky = CountingClassifier(runtime.classifier, fail_times=6)
-    worker = PipelineWorker(js, MessageProcessor(runtime.sessions, flaky, js),
-                            org.worker_config(retry_for_s=1.0, max_deliver=2))  # fmt: skip
+    worker = PipelineWorker(
+        js,
+        MessageProcessor(runtime.sessions, flaky, js),
+        org.worker_config(retry_for_s=1.0, max_deliver=2),
+    )
     await send(js, org, "busy-1")
     async with running(worker):
         await wait_for(lambda: _equals(stored(runtime, org), 1))
@@ -111,13 +122,16 @@ async def test_a_message_failing_every_time_is_dead_lettered_after_max_deliverie
         async def classify(self, texts, *, model_id, review_threshold):  # type: ignore[no-untyped-def]
             raise ValueError("model exploded")
 
-    worker = PipelineWorker(js, MessageProcessor(runtime.sessions, Broken(), js),
-                            org.worker_config(max_deliver=2))  # fmt: skip
+    worker = PipelineWorker(
+        js, MessageProcessor(runtime.sessions, Broken(), js), org.worker_config(max_deliver=2)
+    )
     await send(js, org, "doomed")
     async with running(worker):
+
         async def lettered() -> bool:
             return len(await list_dead_letters(js, org.id)) == 1
-        await wait_for(lettered, timeout=20)
+
+        await wait_for(lettered, within=20)
     (letter,) = await list_dead_letters(js, org.id)
     assert letter.error == "model exploded" and letter.deliveries == 2
     assert await stored(runtime, org) == 0
@@ -131,11 +145,16 @@ async def test_another_organizations_dead_letters_are_invisible(
 
     stranger = await make_org(runtime)
     await publish(js, f"inbound.{org.id}.api", b"garbage", msg_id=f"g-{org.id}")
-    worker = PipelineWorker(js, MessageProcessor(runtime.sessions, runtime.classifier, js),  # type: ignore[arg-type]
-                            org.worker_config())  # fmt: skip
+    worker = PipelineWorker(
+        js,
+        MessageProcessor(runtime.sessions, runtime.classifier, js),  # type: ignore[arg-type]
+        org.worker_config(),
+    )
     async with running(worker):
+
         async def lettered() -> bool:
             return len(await list_dead_letters(js, org.id)) == 1
+
         await wait_for(lettered)
     assert await list_dead_letters(js, stranger.id) == []
     from store.errors import NotFound

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from ingestion.connectors.api import SPEC, ApiChannelConfig, sign, verify_signature
 from ingestion.connectors.capabilities import Connection, OutboundMessage
+from ingestion.outbound import needs_delivery
 from store.errors import BadInput, Retriable, Unauthorized
 from tests.fakes.http_server import serve_app
 
@@ -151,6 +152,12 @@ def test_verify_signature_accepts_any_of_several_v1_values_during_rotation() -> 
     body, now = b"{}", int(time.time())
     old = sign("old-secret-0123456789", body, now).split(",")[1]
     verify_signature(SECRET, f"{sign(SECRET, body, now)},{old}", body)
+
+
+def test_only_integrations_with_a_callback_need_delivery() -> None:
+    connector = SPEC.connector()
+    assert needs_delivery(connector, _conn(callback_url="https://example.com/hook"))
+    assert not needs_delivery(connector, _conn())
 
 
 def test_api_channel_is_a_sender_without_provider_webhooks() -> None:
