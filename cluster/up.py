@@ -162,6 +162,14 @@ def deploy(settings: Settings, stack: ExitStack) -> str:
     return f"http://{host}:{settings.port}"
 
 
+def start_ingestion(settings: Settings, pipeline_workers: int) -> None:
+    """Pipeline workers, pollers and outbound delivery as supervised Ray actors."""
+    from cluster.workers import start_ingestion as start
+
+    log.info("starting %d pipeline workers, pollers and outbound delivery", pipeline_workers)
+    start(settings, pipeline_workers)
+
+
 def wait_until_ready(api_url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout_s
     last = "no answer"
@@ -227,6 +235,7 @@ def launch(settings: Settings, stack: ExitStack) -> Running:
     demo = prepare_database(settings)
     session_dir = start_ray(settings, stack)
     api_url = deploy(settings, stack)
+    start_ingestion(settings, settings.pipeline_workers)
     wait_until_ready(api_url)
     running = Running(
         api_url=api_url,

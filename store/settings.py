@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65536, ge=8)
 
     serve_enabled: bool = False
+    # Ingestion on the cluster: pipeline worker actors, and messages each handles at once.
+    pipeline_workers: int = Field(default=2, ge=0, le=64)
     log_level: str = "INFO"
     log_json: bool = True
 

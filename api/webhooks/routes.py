@@ -7,6 +7,7 @@ a provider that sees our 2xx never needs to resend.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -72,7 +73,8 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
         return _answer(reply)
     if not isinstance(connector, WebhookVerifier) or not isinstance(connector, Inbound):
         raise NotFound("this connector takes no webhooks")
-    connector.verify(conn, incoming)
+    # Off the event loop: a verifier may fetch the provider's signing keys (then cached).
+    await asyncio.to_thread(connector.verify, conn, incoming)
     try:
         messages = await connector.parse(conn, incoming)
     finally:
