@@ -14,6 +14,7 @@ from api.conversations.routes import router as conversations
 from api.deadletters.routes import router as deadletters
 from api.events.ws import router as events_ws
 from api.inbound.routes import router as inbound
+from api.integrations.oauth import router as oauth
 from api.integrations.routes import connectors_router
 from api.integrations.routes import router as integrations
 from api.organizations.routes import router as organization
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     users,
     api_keys,
     integrations,
+    oauth,
     connectors_router,
     contacts,
     conversations,

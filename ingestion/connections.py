@@ -41,6 +41,18 @@ def seal_config(row: Integration, config: ConnectorConfig, box: SecretBox) -> No
     row.secrets_encrypted = box.encrypt(hidden, context=str(row.id)) if hidden else None
 
 
+def apply_config_updates(row: Integration, updates: dict[str, Any], box: SecretBox) -> None:
+    """Merge `updates` into the row's config, validated by the connector, secrets sealed."""
+    values = config_of(row, box).model_dump()
+    for name, value in values.items():
+        if isinstance(value, SecretStr):
+            values[name] = value.get_secret_value()
+    values.update(updates)
+    seal_config(row, spec_of(row).config_model.model_validate(values), box)
+    if "token_expires_at" in updates:
+        row.health = {**row.health, "token_expires_at": int(updates["token_expires_at"])}
+
+
 def read_only_connection(row: Integration, box: SecretBox) -> Connection:
     """A connection that cannot persist tokens or cursors (for decisions, not for syncing)."""
     return Connection(
@@ -97,15 +109,7 @@ class Connections:
             row = await session.get(Integration, integration_id, with_for_update=True)
             if row is None:
                 raise NotFound("integration not found")
-            config = config_of(row, self.box)
-            values = config.model_dump()
-            for name, value in values.items():
-                if isinstance(value, SecretStr):
-                    values[name] = value.get_secret_value()
-            values.update(updates)
-            seal_config(row, spec_of(row).config_model.model_validate(values), self.box)
-            if "token_expires_at" in updates:
-                row.health = {**row.health, "token_expires_at": int(updates["token_expires_at"])}
+            apply_config_updates(row, updates, self.box)
 
     async def update_state(self, integration_id: uuid.UUID, state: dict[str, Any]) -> None:
         async with self.sessions() as session, session.begin():

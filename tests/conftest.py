@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from nats.js import JetStreamContext
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -18,6 +19,7 @@ from api.app import create_app
 from api.deps import get_session
 from api.runtime import Runtime
 from ingestion.classifier import InProcessClassifier
+from ingestion.streams import ensure_streams
 from models.service import ClassifierService
 from store import migrate
 from store.settings import Settings
@@ -86,6 +88,15 @@ async def runtime(
     await rt.connect_nats()
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="session")
+async def js(runtime: Runtime) -> AsyncIterator[JetStreamContext]:
+    """JetStream on the test NATS, with the platform's streams."""
+    assert runtime.nats is not None, "the tests need NATS"
+    context = runtime.nats.jetstream()
+    await ensure_streams(context)
+    yield context
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import RuntimeDep
-from ingestion.connections import Connections
+from api.deps import RuntimeDep, SessionDep
+from ingestion.connections import Connections, spec_of
 from ingestion.connectors.capabilities import (
     Connection,
     Handshake,
@@ -26,6 +27,7 @@ from ingestion.connectors.capabilities import (
 )
 from ingestion.streams import publish
 from store.errors import NotFound
+from store.tables import Integration
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -40,11 +42,16 @@ async def _request(request: Request) -> WebhookRequest:
     )
 
 
-async def _open(runtime: Any, slug: str, integration_id: uuid.UUID) -> tuple[Any, Connection]:
-    spec, conn = await Connections(runtime.sessions, runtime.secret_box).load(integration_id)
-    if spec.slug != slug:
+async def _open(
+    runtime: Any, session: AsyncSession, slug: str, integration_id: uuid.UUID
+) -> tuple[Any, Connection]:
+    row = await session.get(Integration, integration_id)
+    if row is None or row.type != slug or row.status != "active":
         raise NotFound("integration not found")
-    return spec.connector(), conn
+    connector = spec_of(row).connector()
+    conn = Connections(runtime.sessions, runtime.secret_box).wrap(row)
+    await session.rollback()  # nothing else to read: free the connection while we verify
+    return connector, conn
 
 
 def _answer(reply: WebhookReply) -> Response:
@@ -55,8 +62,8 @@ def _answer(reply: WebhookReply) -> Response:
 
 @router.get("/{slug}/{integration_id}", summary="Subscription handshakes (challenges)")
 async def handshake(slug: str, integration_id: uuid.UUID, request: Request,
-                    runtime: RuntimeDep) -> Response:  # fmt: skip
-    connector, conn = await _open(runtime, slug, integration_id)
+                    runtime: RuntimeDep, session: SessionDep) -> Response:  # fmt: skip
+    connector, conn = await _open(runtime, session, slug, integration_id)
     reply = connector.handshake(conn, await _request(request)) if isinstance(
         connector, Handshake) else None  # fmt: skip
     if reply is None:
@@ -66,8 +73,8 @@ async def handshake(slug: str, integration_id: uuid.UUID, request: Request,
 
 @router.post("/{slug}/{integration_id}", summary="Provider webhook deliveries")
 async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
-                  runtime: RuntimeDep) -> Response:  # fmt: skip
-    connector, conn = await _open(runtime, slug, integration_id)
+                  runtime: RuntimeDep, session: SessionDep) -> Response:  # fmt: skip
+    connector, conn = await _open(runtime, session, slug, integration_id)
     incoming = await _request(request)
     if isinstance(connector, Handshake) and (reply := connector.handshake(conn, incoming)):
         return _answer(reply)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from ingestion.connectors import api, imap
+from ingestion.connectors import api, gmail, imap, intercom, outlook, yahoo, zendesk
 from ingestion.connectors.base import ConnectorSpec
 
-_SPECS: tuple[ConnectorSpec, ...] = (api.SPEC, imap.SPEC)
+_SPECS: tuple[ConnectorSpec, ...] = (
+    api.SPEC,
+    imap.SPEC,
+    yahoo.SPEC,
+    gmail.SPEC,
+    outlook.SPEC,
+    zendesk.SPEC,
+    intercom.SPEC,
+)
 
 REGISTRY: dict[str, ConnectorSpec] = {spec.slug: spec for spec in _SPECS}
 

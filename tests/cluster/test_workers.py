@@ -15,7 +15,7 @@ from cluster.workers import PipelineActor, settings_payload
 from ingestion.streams import publish
 from store.settings import Settings
 from store.tables import Message
-from tests.ingestion.conftest import Org, js, make_org  # noqa: F401 - js is a fixture
+from tests.ingestion.conftest import Org, make_org
 from tests.ingestion.test_processor import org_events
 
 

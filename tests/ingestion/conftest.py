@@ -5,7 +5,6 @@ its consumer filters `inbound.<org>.>`, so tests never see each other's messages
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,6 @@ from api.runtime import Runtime
 from ingestion.contract import InboundMessage, Party
 from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import WorkerConfig
-from ingestion.streams import ensure_streams
 from store.tables import Integration, Organization
 
 
@@ -73,14 +71,6 @@ async def make_org(runtime: Runtime, **integration: Any) -> Org:
 @pytest.fixture
 async def org(runtime: Runtime) -> Org:
     return await make_org(runtime)
-
-
-@pytest.fixture(scope="session")
-async def js(runtime: Runtime) -> AsyncIterator[JetStreamContext]:
-    assert runtime.nats is not None, "the tests need NATS"
-    context = runtime.nats.jetstream()
-    await ensure_streams(context)
-    yield context
 
 
 @pytest.fixture

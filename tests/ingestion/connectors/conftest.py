@@ -37,3 +37,10 @@ def new_mail_user(
         return user, password
 
     return make
+
+
+@pytest.fixture(scope="session")
+def dovecot_without_idle() -> Iterator[Dovecot]:
+    """A server that does not advertise IDLE, as some hosted IMAP servers do not."""
+    with run_dovecot(extra_conf="imap_capability = IMAP4rev1 SASL-IR LITERAL+ UIDPLUS\n") as s:
+        yield s

@@ -7,9 +7,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,9 +28,9 @@ def connection(dovecot: Dovecot, user: str, password: str, **extra: object) -> C
         port=dovecot.port,
         use_ssl=False,
         username=user,
-        password=password,  # type: ignore[arg-type]
+        password=password,
         smtp_starttls=False,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
     return Connection(
         integration_id=uuid.uuid4(), organization_id=uuid.uuid4(), channel="email", config=config
@@ -146,7 +146,7 @@ async def test_a_new_uidvalidity_resets_the_cursor_and_reimports(
     conn = connection(dovecot, user, password, folder="Support")
     first = await ImapConnector().poll(conn)
     await conn.persist_state(first.state)
-    time.sleep(1.1)  # Dovecot derives UIDVALIDITY from the clock
+    await asyncio.sleep(1.1)  # Dovecot derives UIDVALIDITY from the clock
     dovecot.recreate_folder(user, "Support")
     dovecot.append(user, mail("After", message_id="<after@c.test>"), folder="Support")
     second = await ImapConnector().poll(conn)
@@ -192,9 +192,7 @@ async def test_send_lands_in_the_customers_thread_and_in_sent(
     customer, _ = new_mail_user()
     with dovecot.imap(agent) as client:
         client.create("Sent")
-    conn = connection(
-        dovecot, agent, agent_password, smtp_port=smtp_server[1], sent_folder="Sent"
-    )
+    conn = connection(dovecot, agent, agent_password, smtp_port=smtp_server[1], sent_folder="Sent")
     result = await ImapConnector().send(conn, reply_to("<o7@customer.test>", customer))
     [delivered] = dovecot.messages(customer)
     assert delivered["Message-ID"] == result.external_id == result.message_id_header
@@ -231,7 +229,7 @@ async def test_labels_become_keywords_other_clients_see(
     await ImapConnector().apply_labels(conn, by_uid, ["urgent"])
     with dovecot.imap(user) as client:
         client.select("INBOX")
-        _, data = client.uid("SEARCH", None, "KEYWORD", "urgent")
+        _, data = client.uid("SEARCH", "KEYWORD", "urgent")
     assert data[0].split() == [b"2"]
 
 
@@ -277,3 +275,13 @@ def test_spec_builds_the_connector_and_hides_the_password() -> None:
     assert isinstance(SPEC.connector(), ImapConnector)
     assert SPEC.config_schema()["properties"]["password"]["writeOnly"] is True
     assert asyncio.iscoroutinefunction(ImapConnector().wait_for_mail)
+
+
+async def test_without_idle_the_wait_is_one_poll_interval(dovecot_without_idle: Dovecot) -> None:
+    dovecot_without_idle.set_user("plain@example.test", "pw-plain")
+    connector = ImapConnector()
+    connector.poll_interval_s = 0.5
+    conn = connection(dovecot_without_idle, "plain@example.test", "pw-plain")
+    started = time.monotonic()
+    assert await connector.wait_for_mail(conn, timeout_s=30) is False
+    assert 0.4 < time.monotonic() - started < 5

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pydantic import ValidationError
 
 from ingestion.connectors.capabilities import Connection, OutboundMessage, WebhookRequest
+from ingestion.connectors.oauth import authorization_url, exchange_code
 from ingestion.connectors.zendesk import SPEC, ZendeskConfig, zendesk_tag
 from store.errors import BadInput, Retriable, Unauthorized
 from tests.fakes.http_server import serve_app
@@ -95,7 +98,22 @@ async def test_event_without_a_body_reads_the_comment_and_its_author(
     fake, base = zendesk
     ticket = fake.add_ticket("Refund", "First message")
     comment = fake.add_comment(ticket, "Any news on my refund?")
+    comment["attachments"] = [
+        {
+            "id": 498483,
+            "file_name": "receipt.pdf",
+            "size": 2532,
+            "content_type": "application/pdf",
+            "content_url": "https://acme.zendesk.com/attachments/receipt.pdf",
+        }
+    ]
     [message] = await _deliver(_conn(base), comment_added_event(ticket, comment, with_body=False))
+    [attachment] = message.attachments
+    assert (attachment.filename, attachment.size, attachment.content_type) == (
+        "receipt.pdf",
+        2532,
+        "application/pdf",
+    )
     assert message.external_id == str(comment["id"]) and message.text == "Any news on my refund?"
     assert message.html and "Any news" in message.html
     assert message.sender.email == "casey@example.com"
@@ -114,6 +132,31 @@ async def test_trigger_body_reads_the_latest_comment_and_keeps_the_requester(
         assert message.external_id == str(newest["id"]) and message.text == "Photos attached."
         assert message.thread_key == str(ticket) and message.subject == "Broken zip"
         assert message.sender.email == "casey@example.com"
+
+
+async def test_trigger_body_with_the_comment_inline_needs_no_api_call(
+    zendesk: tuple[ZendeskFake, str],
+) -> None:
+    fake, base = zendesk
+    body = json.dumps(
+        {
+            "ticket": {
+                "id": "77",
+                "subject": "Hi",
+                "requester": {"id": "501", "email": "casey@example.com", "name": "Casey"},
+                "latest_comment": {
+                    "id": "9001",
+                    "body": "Inline text",
+                    "public": "true",
+                    "author_id": "501",
+                    "created_at": "2025-01-08T10:12:07Z",
+                },
+            }
+        }
+    ).encode()
+    [message] = await _deliver(_conn(base), body)
+    assert (message.external_id, message.thread_key, message.text) == ("9001", "77", "Inline text")
+    assert message.sender.email == "casey@example.com" and fake.requests == []
 
 
 async def test_private_notes_and_our_own_replies_are_not_inbound(
@@ -306,3 +349,34 @@ def test_config_needs_one_auth_path_and_derives_the_oauth_host() -> None:
     assert config.oauth_base_url == "https://acme.zendesk.com"
     schema = SPEC.config_schema()["properties"]
     assert schema["api_token"]["writeOnly"] and schema["webhook_signing_secret"]["writeOnly"]
+
+
+async def test_oauth_connect_uses_the_account_host_and_yields_a_working_token(
+    zendesk: tuple[ZendeskFake, str],
+) -> None:
+    fake, base = zendesk
+    hosted = ZendeskConfig(subdomain="acme", client_id="c", client_secret="s", agent_user_id=1)
+    url = authorization_url(SPEC, hosted, redirect_uri="https://sb.example/cb", state="s1")
+    assert url.startswith("https://acme.zendesk.com/oauth/authorizations/new?")
+    assert parse_qs(urlsplit(url).query)["scope"] == ["read write"]
+    config = ZendeskConfig(
+        subdomain="acme",
+        client_id=fake.oauth.client_id,
+        client_secret=fake.oauth.client_secret,
+        agent_user_id=AGENT_ID,
+        oauth_base_url=base,
+    )
+    code = fake.oauth.issue_code("https://sb.example/cb")
+    secrets = await exchange_code(SPEC, config, code=code, redirect_uri="https://sb.example/cb")
+    ticket = fake.add_ticket("Refund", "money back")
+    conn = _conn(
+        base,
+        email=None,
+        api_token=None,
+        client_id="c",
+        client_secret="s",
+        access_token=secrets["access_token"],
+        token_expires_at=int(secrets["token_expires_at"]),
+    )
+    await SPEC.connector().apply_labels(conn, str(ticket), ["oauth"])
+    assert fake.tickets[ticket]["tags"] == ["oauth"]
