@@ -8,12 +8,14 @@ unfinished step: nothing is classified, stored, drafted or announced twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.classifier import ClassifierBackend
@@ -28,6 +30,7 @@ from workflows.engine import run_workflows
 
 log = logging.getLogger(__name__)
 WORKFLOWS, EVENTS = "workflows", "events"
+CLASSIFY_BATCH = 32
 # A test (or an operator's tracing) may observe each finished step; it can also stop the run.
 Checkpoint = Callable[[str, InboundMessage], Awaitable[None]]
 
@@ -52,6 +55,7 @@ class MessageProcessor:
         org_models: OrgModels | None = None,
         checkpoint: Checkpoint | None = None,
     ) -> None:
+        self._inflight: dict[tuple[uuid.UUID, str], asyncio.Future[None]] = {}
         self.sessions = sessions
         self.classifier = classifier
         self.js = js
@@ -59,8 +63,72 @@ class MessageProcessor:
         self.checkpoint = checkpoint
 
     async def process(self, msg: InboundMessage) -> Result:
+        (result,) = await self.process_many([msg])
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    async def process_many(self, msgs: list[InboundMessage]) -> list[Result | BaseException]:
+        """Classify the batch's new messages in one call (the model is fastest in batches), then
+        finish each on its own: one message's failure is its own, not the batch's.
+
+        A classifier failure (e.g. Serve's 503) raises for the whole batch: nothing was stored."""
+        await self._wait_for_others(msgs)
+        keys = [_key(m) for m in msgs]
+        mine = {k: asyncio.get_running_loop().create_future() for k in dict.fromkeys(keys)}
+        self._inflight.update(mine)
+        try:
+            known = await self._known(msgs)
+            fresh = list({_key(m): m for m in msgs if _key(m) not in known}.values())
+            classified = await self._classify_many(fresh)
+            return await asyncio.gather(
+                *(self._finish(m, classified.get(_key(m))) for m in msgs), return_exceptions=True
+            )
+        finally:
+            for key, done in mine.items():
+                self._inflight.pop(key, None)
+                done.set_result(None)
+
+    async def _wait_for_others(self, msgs: list[InboundMessage]) -> None:
+        """A message already in flight in this process (a redelivery racing its original) waits
+        for it, then finds it stored: nothing is classified twice."""
+        busy = [self._inflight[k] for k in {_key(m) for m in msgs} if k in self._inflight]
+        if busy:
+            await asyncio.gather(*busy)
+
+    async def _known(self, msgs: list[InboundMessage]) -> set[tuple[uuid.UUID, str]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Message.integration_id, Message.external_id).where(
+                    tuple_(Message.integration_id, Message.external_id).in_(
+                        [(m.integration_id, m.external_id) for m in msgs]
+                    )
+                )
+            )
+            return {(r[0], r[1]) for r in rows if r[0] is not None and r[1] is not None}
+
+    async def _classify_many(
+        self, msgs: list[InboundMessage]
+    ) -> dict[tuple[uuid.UUID, str], Classification]:
+        groups: dict[tuple[str, float | None], list[InboundMessage]] = {}
+        async with self.sessions() as session:
+            for msg in msgs:
+                org = await self.org_models.resolve(session, msg.organization_id)
+                groups.setdefault((org.model_id, org.review_threshold), []).append(msg)
+        found: dict[tuple[uuid.UUID, str], Classification] = {}
+        for (model_id, threshold), members in groups.items():
+            for start in range(0, len(members), CLASSIFY_BATCH):
+                chunk = members[start : start + CLASSIFY_BATCH]
+                texts = [classification_text(m)[:64_000] or "(empty message)" for m in chunk]
+                results = await self.classifier.classify(
+                    texts, model_id=model_id, review_threshold=threshold
+                )
+                found.update(zip((_key(m) for m in chunk), results, strict=True))
+        return found
+
+    async def _finish(self, msg: InboundMessage, classification: Classification | None) -> Result:
         steps: list[str] = []
-        row, duplicate = await self._classify_and_store(msg)
+        row, duplicate = await self._store_once(msg, classification)
         if not duplicate:
             steps.append("stored")
             await self._mark(msg, "stored")
@@ -74,26 +142,21 @@ class MessageProcessor:
             await self._mark(msg, EVENTS)
         return Result(row.id, row.conversation_id, steps, duplicate)
 
-    async def _classify_and_store(self, msg: InboundMessage) -> tuple[Message, bool]:
-        """Steps 1-3 under a lock on the message's key: a concurrent duplicate (two deliveries,
-        two workers) waits here, then finds the row, so nothing is classified twice."""
+    async def _store_once(
+        self, msg: InboundMessage, classification: Classification | None
+    ) -> tuple[Message, bool]:
+        """Step 3 under a lock on the message's key: another worker storing the same message
+        concurrently waits here, then finds the row."""
         async with self.sessions() as session, session.begin():
             await lock(session, "message", msg.integration_id, msg.external_id)
             row = await existing(session, msg)
             if row is not None:
                 return row, True
-            classification = await self.classify(session, msg)
+            if classification is None:  # stored and then deleted by an admin: classify again
+                classification = (await self._classify_many([msg]))[_key(msg)]
             await self._mark(msg, "classified")
             message, _, _ = await store(session, msg, classification)
             return message, False
-
-    async def classify(self, session: AsyncSession, msg: InboundMessage) -> Classification:
-        org = await self.org_models.resolve(session, msg.organization_id)
-        text = classification_text(msg)[:64_000] or "(empty message)"
-        results = await self.classifier.classify(
-            [text], model_id=org.model_id, review_threshold=org.review_threshold
-        )
-        return results[0]
 
     async def _workflows(self, message_id: uuid.UUID) -> None:
         async with self.sessions() as session, session.begin():
@@ -126,6 +189,10 @@ class MessageProcessor:
     async def _mark(self, msg: InboundMessage, step: str) -> None:
         if self.checkpoint is not None:
             await self.checkpoint(step, msg)
+
+
+def _key(msg: InboundMessage) -> tuple[uuid.UUID, str]:
+    return (msg.integration_id, msg.external_id)
 
 
 def _events_for(message: Message, conversation: Conversation) -> list[Event]:

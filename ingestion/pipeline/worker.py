@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     durable: str = "pipeline"
     filter_subject: str = "inbound.>"
-    batch: int = 32
-    concurrency: int = 16  # each in-flight message may hold a database connection
+    batch: int = 32  # messages fetched, and classified, together
+    concurrency: int = 2  # batches in flight per worker
     ack_wait_s: float = 30.0
     max_deliver: int = 5  # for errors that are not a dependency being down
     retry_for_s: float = 20.0  # how long one delivery waits out a dependency before nak
@@ -71,65 +71,81 @@ class PipelineWorker:
             config=self.consumer_config(),
         )
         while not stop.is_set():
-            free = max(1, min(self.config.batch, self._slots._value))
+            await self._slots.acquire()
             try:
-                msgs = await sub.fetch(free, timeout=1.0)
+                msgs = await sub.fetch(self.config.batch, timeout=1.0)
             except TimeoutError:
+                self._slots.release()
                 continue
             except Exception as exc:  # the bus is reconnecting: wait, the consumer is durable
+                self._slots.release()
                 log.warning("pipeline fetch failed: %s", type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            for msg in msgs:
-                await self._slots.acquire()
-                task = asyncio.create_task(self._guarded(msg))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            task = asyncio.create_task(self._guarded(msgs))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _guarded(self, msg: Msg) -> None:
+    async def _guarded(self, msgs: list[Msg]) -> None:
         try:
-            await self.handle(msg)
+            await self.handle(msgs)
         finally:
             self._slots.release()
 
-    async def handle(self, msg: Msg) -> None:
-        try:
-            inbound = InboundMessage.model_validate_json(msg.data)
-        except ValidationError as exc:
-            await self._give_up(msg, exc)  # a malformed payload never becomes valid
+    async def handle(self, msgs: list[Msg]) -> None:
+        """Process one fetched batch; ack, nak or dead-letter each message on its own."""
+        valid: list[tuple[Msg, InboundMessage]] = []
+        for msg in msgs:
+            try:
+                valid.append((msg, InboundMessage.model_validate_json(msg.data)))
+            except ValidationError as exc:
+                await self._give_up(msg, exc)  # a malformed payload never becomes valid
+        if not valid:
             return
-        try:
-            await self._process_waiting_out_outages(msg, inbound)
-        except Retriable:
-            await msg.nak(delay=self._backoff(msg))
-            return
-        except Exception as exc:
-            if msg.metadata.num_delivered >= self.config.max_deliver:
-                log.error("dead-lettering %s after %s deliveries: %s", msg.subject,
-                          msg.metadata.num_delivered, type(exc).__name__)  # fmt: skip
-                await self._give_up(msg, exc)
-            else:
-                await msg.nak(delay=self._backoff(msg))
-            return
-        await msg.ack()
-        self.processed += 1
+        outcomes = await self._process_waiting_out_outages(valid)
+        for (msg, _), outcome in zip(valid, outcomes, strict=True):
+            await self._settle(msg, outcome)
 
-    async def _process_waiting_out_outages(self, msg: Msg, inbound: InboundMessage) -> None:
+    async def _settle(self, msg: Msg, outcome: object) -> None:
+        if not isinstance(outcome, BaseException):
+            await msg.ack()
+            self.processed += 1
+        elif _is_outage(outcome):
+            await msg.nak(delay=self._backoff(msg))
+        elif msg.metadata.num_delivered >= self.config.max_deliver:
+            log.error("dead-lettering %s after %s deliveries: %s", msg.subject,
+                      msg.metadata.num_delivered, type(outcome).__name__)  # fmt: skip
+            await self._give_up(msg, outcome)
+        else:
+            await msg.nak(delay=self._backoff(msg))
+
+    async def _process_waiting_out_outages(
+        self, batch: list[tuple[Msg, InboundMessage]]
+    ) -> list[object]:
+        """Retry what failed because a dependency is down, keeping those deliveries ours, for up
+        to `retry_for_s`; what still fails is returned as its error."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.retry_for_s
+        outcomes: list[object] = [None] * len(batch)
+        pending = list(range(len(batch)))
         delay = 0.2
-        while True:
+        while pending:
             try:
-                await self.processor.process(inbound)
-                return
-            except (Retriable, OperationalError, DBAPIError, OSError) as exc:
-                if loop.time() + delay > deadline:
-                    raise Retriable(f"dependency unavailable: {type(exc).__name__}") from exc
-                await msg.in_progress()  # keep the delivery ours while we wait
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                results = await self.processor.process_many([batch[i][1] for i in pending])
+            except Exception as exc:  # the whole batch failed (classifier or database down)
+                results = [exc] * len(pending)
+            for index, result in zip(pending, results, strict=True):
+                outcomes[index] = result
+            pending = [i for i in pending if _is_outage(outcomes[i])]
+            if not pending or loop.time() + delay > deadline:
+                break
+            for i in pending:
+                await batch[i][0].in_progress()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        return outcomes
 
     async def _give_up(self, msg: Msg, error: BaseException) -> None:
         await dead_letter(self.js, msg, error)
@@ -137,3 +153,8 @@ class PipelineWorker:
 
     def _backoff(self, msg: Msg) -> float:
         return float(min(2 ** max(0, msg.metadata.num_delivered - 1), 30))
+
+
+def _is_outage(outcome: object) -> bool:
+    """A dependency down or overloaded: wait it out, never count it toward dead-lettering."""
+    return isinstance(outcome, Retriable | OperationalError | DBAPIError | OSError)

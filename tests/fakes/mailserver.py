@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,7 +78,7 @@ service imap-login {{
 
 @dataclass
 class Dovecot:
-    """One running Dovecot: users live in a passwd-file rewritten on change (Dovecot rereads)."""
+    """One running Dovecot: each user has a passwd-file of their own, under `root/users`."""
 
     root: Path
     port: int
@@ -251,17 +250,14 @@ def run_smtp(dovecot: Dovecot) -> Iterator[tuple[SmtpRecorder, int]]:
     """An aiosmtpd server on a free loopback port that needs AUTH (PLAIN/LOGIN/XOAUTH2)."""
     handler = SmtpRecorder(dovecot=dovecot)
     port = free_port()
-    with warnings.catch_warnings():
-        # AUTH without TLS is what this loopback fake is for; aiosmtpd warns about it.
-        warnings.simplefilter("ignore", UserWarning)
-        controller = Controller(
-            handler,
-            hostname="127.0.0.1",
-            port=port,
-            authenticator=handler.authenticate,
-            auth_require_tls=False,
-            auth_required=True,
-        )
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=handler.authenticate,
+        auth_require_tls=False,  # loopback only; aiosmtpd warns per connection (filtered)
+        auth_required=True,
+    )
     controller.start()
     try:
         yield handler, port

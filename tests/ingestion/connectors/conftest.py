@@ -11,6 +11,13 @@ import pytest
 from tests.fakes.mailserver import Dovecot, SmtpRecorder, run_dovecot, run_smtp
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The loopback SMTP fake takes AUTH without TLS on purpose; aiosmtpd warns on each connection.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Requiring AUTH while not requiring TLS:UserWarning"
+    )
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     with run_dovecot() as server:
