@@ -65,11 +65,13 @@ class PipelineActor:
         worker: dict[str, Any] | None = None,
         classifier: str = "serve",
         hang_after: str | None = None,
+        trace: bool = False,
     ) -> None:
         self.settings = Settings(**settings)
         self.worker_config = WorkerConfig(**(worker or {}))
         self.classifier_kind = classifier
         self.hang_after = hang_after  # tests: stall after this step, to be killed mid-message
+        self.trace = trace or hang_after is not None  # record steps (per-message path only)
         self.stopping = asyncio.Event()
         self.steps: list[str] = []
 
@@ -86,7 +88,8 @@ class PipelineActor:
     async def run(self) -> int:
         js = await connect_jetstream(self.settings)
         sessions = session_factory(create_engine_from(self.settings))
-        processor = MessageProcessor(sessions, self._classifier(), js, checkpoint=self._checkpoint)
+        checkpoint = self._checkpoint if self.trace else None
+        processor = MessageProcessor(sessions, self._classifier(), js, checkpoint=checkpoint)
         worker = PipelineWorker(js, processor, self.worker_config)
         await worker.run(self.stopping)
         return worker.processed

@@ -80,14 +80,28 @@ def matches(definition: Definition, facts: dict[str, Any]) -> bool:
     return all(results) if definition.match == "all" else any(results)
 
 
-async def run_workflows(
-    session: AsyncSession, *, message: Message, conversation: Conversation
-) -> Outcome:
-    """Apply every enabled, matching workflow of the message's organization, in creation order."""
+async def enabled_workflows(session: AsyncSession, org_id: uuid.UUID) -> list[Workflow]:
     rows = await session.scalars(
         select(Workflow)
-        .where(Workflow.organization_id == message.organization_id, Workflow.is_enabled)
+        .where(Workflow.organization_id == org_id, Workflow.is_enabled)
         .order_by(Workflow.created_at, Workflow.id)
+    )
+    return list(rows)
+
+
+async def run_workflows(
+    session: AsyncSession,
+    *,
+    message: Message,
+    conversation: Conversation,
+    workflows: list[Workflow] | None = None,
+) -> Outcome:
+    """Apply every enabled, matching workflow of the message's organization, in creation order
+    (`workflows`: that list, already loaded for a batch)."""
+    rows = (
+        workflows
+        if workflows is not None
+        else await enabled_workflows(session, message.organization_id)
     )
     facts = facts_of(message, conversation)
     outcome = Outcome()

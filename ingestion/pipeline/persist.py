@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ingestion.contract import InboundMessage
-from ingestion.pipeline.threads import contact_for, conversation_for
+from ingestion.pipeline.batch_threads import BatchThreads, contacts_for_batch
+from ingestion.pipeline.threads import contact_for, conversation_for, lock, new_conversation
 from models.contract import Classification
-from store.tables import Conversation, Message
+from store.tables import Contact, Conversation, Message
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 STORED = "stored"
@@ -31,12 +32,36 @@ def classification_text(msg: InboundMessage) -> str:
     return msg.text if msg.text.strip() else (msg.subject or "")
 
 
+async def ingest_lock(session: AsyncSession, org_ids: set[uuid.UUID]) -> None:
+    """Every store of an organization's messages holds this for its transaction, so contacts
+    and conversations are created once however many workers store concurrently."""
+    for org_id in sorted(org_ids, key=str):
+        await lock(session, "ingest", org_id)
+
+
 async def store(
-    session: AsyncSession, msg: InboundMessage, classification: Classification | None
+    session: AsyncSession,
+    msg: InboundMessage,
+    classification: Classification | None,
+    *,
+    contact: Contact | Literal["find"] | None = "find",
 ) -> tuple[Message, Conversation, bool]:
-    """Insert the message, flushed not committed: (message, conversation, conversation created)."""
-    contact = await contact_for(session, msg)
-    conversation, created = await conversation_for(session, msg, contact)
+    """Insert one message (not flushed): (message, conversation, conversation created).
+
+    The caller holds the organization's ingest lock."""
+    if contact == "find":
+        contact = await contact_for(session, msg, locked=True)
+    conversation, created = await conversation_for(session, msg, contact, locked=True)
+    return _add_message(session, msg, classification, conversation, created), conversation, created
+
+
+def _add_message(
+    session: AsyncSession,
+    msg: InboundMessage,
+    classification: Classification | None,
+    conversation: Conversation,
+    created: bool,
+) -> Message:
     data: dict[str, Any] | None = classification.model_dump(mode="json") if classification else None
     message = Message(
         id=uuid.uuid4(),
@@ -61,8 +86,31 @@ async def store(
     )
     session.add(message)
     _update_conversation(conversation, msg, classification, created)
+    return message
+
+
+async def store_batch(
+    session: AsyncSession, items: list[tuple[InboundMessage, Classification]]
+) -> list[Message]:
+    """Store a batch of new messages in the caller's transaction: one lock, a few set-based
+    lookups, and one flush that inserts everything (SQLAlchemy batches the INSERTs)."""
+    msgs = [m for m, _ in items]
+    await ingest_lock(session, {m.organization_id for m in msgs})
+    with session.no_autoflush:
+        contacts = await contacts_for_batch(session, msgs)
+        threads = BatchThreads()
+        await threads.load(session, msgs, contacts)
+        rows = []
+        for (msg, classification), contact in zip(items, contacts, strict=True):
+            conversation = threads.match(msg, contact)
+            created = conversation is None
+            if conversation is None:
+                conversation = new_conversation(msg, contact)
+                session.add(conversation)
+            threads.remember(conversation, msg, contact)
+            rows.append(_add_message(session, msg, classification, conversation, created))
     await session.flush()
-    return message, conversation, created
+    return rows
 
 
 def _update_conversation(

@@ -13,24 +13,32 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import select, tuple_
+from sqlalchemy import cast, select, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.classifier import ClassifierBackend
 from ingestion.contract import InboundMessage
 from ingestion.events import Event, emit, event_id
 from ingestion.org_models import OrgModels
-from ingestion.pipeline.persist import classification_text, existing, store
-from ingestion.pipeline.threads import lock
+from ingestion.pipeline.persist import (
+    classification_text,
+    existing,
+    ingest_lock,
+    store,
+    store_batch,
+)
 from models.contract import Classification
 from store.tables import Conversation, Message
-from workflows.engine import run_workflows
+from workflows.engine import enabled_workflows, run_workflows
 
 log = logging.getLogger(__name__)
 WORKFLOWS, EVENTS = "workflows", "events"
 CLASSIFY_BATCH = 32
+DB_CONCURRENCY = 8  # per-message path: stay well inside the connection pool
 # A test (or an operator's tracing) may observe each finished step; it can also stop the run.
 Checkpoint = Callable[[str, InboundMessage], Awaitable[None]]
 
@@ -56,6 +64,7 @@ class MessageProcessor:
         checkpoint: Checkpoint | None = None,
     ) -> None:
         self._inflight: dict[tuple[uuid.UUID, str], asyncio.Future[None]] = {}
+        self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
         self.sessions = sessions
         self.classifier = classifier
         self.js = js
@@ -81,13 +90,94 @@ class MessageProcessor:
             known = await self._known(msgs)
             fresh = list({_key(m): m for m in msgs if _key(m) not in known}.values())
             classified = await self._classify_many(fresh)
+            done = await self._fast_path([(m, classified[_key(m)]) for m in fresh])
             return await asyncio.gather(
-                *(self._finish(m, classified.get(_key(m))) for m in msgs), return_exceptions=True
+                *(self._finish_guarded(m, classified.get(_key(m)), done) for m in msgs),
+                return_exceptions=True,
             )
         finally:
-            for key, done in mine.items():
+            for key, future in mine.items():
                 self._inflight.pop(key, None)
-                done.set_result(None)
+                future.set_result(None)
+
+    async def _finish_guarded(
+        self, msg: InboundMessage, classification: Classification | None, done: dict[Any, Result]
+    ) -> Result:
+        finished = done.pop(_key(msg), None)  # the first copy of a key reports the work
+        if finished is not None:
+            return finished
+        async with self._db_slots:  # the slow path holds a connection per message
+            return await self._finish(msg, classification)
+
+    async def _fast_path(
+        self, items: list[tuple[InboundMessage, Classification]]
+    ) -> dict[tuple[uuid.UUID, str], Result]:
+        """The whole batch in three transactions: store, workflows, mark events. Any failure
+        (a duplicate stored meanwhile, one bad message) leaves the batch to the per-message path,
+        which resumes each message at its first unfinished step."""
+        if not items or self.checkpoint is not None:
+            return {}
+        try:
+            async with self.sessions() as session, session.begin():
+                rows = await store_batch(session, items)
+            ids = [r.id for r in rows]
+            await self._workflows_batch(ids)
+            await self._events_batch(ids)
+        except Exception as exc:
+            log.info("batch of %d takes the per-message path: %r", len(items), exc)
+            return {}
+        return {
+            _key(msg): Result(row.id, row.conversation_id, ["stored", WORKFLOWS, EVENTS], False)
+            for (msg, _), row in zip(items, rows, strict=True)
+        }
+
+    async def _workflows_batch(self, ids: list[uuid.UUID]) -> None:
+        async with self.sessions() as session, session.begin():
+            messages = list(
+                await session.scalars(select(Message).where(Message.id.in_(ids)).with_for_update())
+            )
+            conversations = {
+                c.id: c
+                for c in await session.scalars(
+                    select(Conversation).where(
+                        Conversation.id.in_({m.conversation_id for m in messages})
+                    )
+                )
+            }
+            loaded = {org: await enabled_workflows(session, org)
+                      for org in {m.organization_id for m in messages}}  # fmt: skip
+            for message in messages:
+                if WORKFLOWS in message.pipeline_steps:
+                    continue
+                outcome = await run_workflows(
+                    session,
+                    message=message,
+                    conversation=conversations[message.conversation_id],
+                    workflows=loaded[message.organization_id],
+                )
+                steps = [*message.pipeline_steps, WORKFLOWS]
+                message.pipeline_steps = steps + (["draft_requested"] if outcome.draft_id else [])
+
+    async def _events_batch(self, ids: list[uuid.UUID]) -> None:
+        async with self.sessions() as session:
+            messages = list(await session.scalars(select(Message).where(Message.id.in_(ids))))
+            conversations = {
+                c.id: c
+                for c in await session.scalars(
+                    select(Conversation).where(
+                        Conversation.id.in_({m.conversation_id for m in messages})
+                    )
+                )
+            }
+            events = [e for m in messages for e in _events_for(m, conversations[m.conversation_id])]
+        # JetStream pipelines the publishes; each still waits for its own acknowledgement.
+        await asyncio.gather(*(emit(self.js, event) for event in events))
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Message)
+                .where(Message.id.in_(ids), ~Message.pipeline_steps.contains([EVENTS]))
+                .values(pipeline_steps=Message.pipeline_steps.op("||")(cast([EVENTS], JSONB)))
+            )
 
     async def _wait_for_others(self, msgs: list[InboundMessage]) -> None:
         """A message already in flight in this process (a redelivery racing its original) waits
@@ -148,7 +238,7 @@ class MessageProcessor:
         """Step 3 under a lock on the message's key: another worker storing the same message
         concurrently waits here, then finds the row."""
         async with self.sessions() as session, session.begin():
-            await lock(session, "message", msg.integration_id, msg.external_id)
+            await ingest_lock(session, {msg.organization_id})
             row = await existing(session, msg)
             if row is not None:
                 return row, True
@@ -156,6 +246,7 @@ class MessageProcessor:
                 classification = (await self._classify_many([msg]))[_key(msg)]
             await self._mark(msg, "classified")
             message, _, _ = await store(session, msg, classification)
+            await session.flush()
             return message, False
 
     async def _workflows(self, message_id: uuid.UUID) -> None:

@@ -8,6 +8,7 @@ integration within 30 days. Contacts match by email, then phone, then provider i
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -50,18 +51,22 @@ async def find_contact(session: AsyncSession, msg: InboundMessage) -> Contact | 
     return None
 
 
-async def contact_for(session: AsyncSession, msg: InboundMessage) -> Contact | None:
+async def contact_for(
+    session: AsyncSession, msg: InboundMessage, *, locked: bool = False
+) -> Contact | None:
     sender = msg.sender
     if not (sender.email or sender.phone or sender.external_id):
         return None
-    await lock(session, msg.organization_id, "contact", sender.email or sender.phone or
-               sender.external_id)  # fmt: skip
+    if not locked:
+        key = sender.email or sender.phone or sender.external_id
+        await lock(session, msg.organization_id, "contact", key)
     contact = await find_contact(session, msg)
     if contact is None:
         contact = Contact(
             organization_id=msg.organization_id, email=sender.email, phone=sender.phone,
             name=sender.name, external_ids={}, attributes={},
         )  # fmt: skip
+        contact.id = uuid.uuid4()
         session.add(contact)
     if sender.external_id:
         key = f"{msg.channel}:{msg.integration_id}"
@@ -69,7 +74,6 @@ async def contact_for(session: AsyncSession, msg: InboundMessage) -> Contact | N
             contact.external_ids = {**contact.external_ids, key: sender.external_id}
     if sender.name and not contact.name:
         contact.name = sender.name
-    await session.flush()
     return contact
 
 
@@ -120,15 +124,25 @@ async def _by_subject(
 
 
 async def conversation_for(
-    session: AsyncSession, msg: InboundMessage, contact: Contact | None
+    session: AsyncSession, msg: InboundMessage, contact: Contact | None, *, locked: bool = False
 ) -> tuple[Conversation, bool]:
-    """The message's conversation, created when it starts a new thread; (row, created)."""
+    """The message's conversation, created when it starts a new thread; (row, created).
+
+    `locked`: the caller already holds the organization's ingest lock (batch stores)."""
     root = msg.thread_key or msg.in_reply_to or normalized_subject(msg.subject) or msg.external_id
-    await lock(session, msg.organization_id, msg.integration_id, "thread", root)
+    if not locked:
+        await lock(session, msg.organization_id, msg.integration_id, "thread", root)
     found = await find_conversation(session, msg, contact)
     if found is not None:
         return found, False
-    conversation = Conversation(
+    conversation = new_conversation(msg, contact)
+    session.add(conversation)  # flushed with the message, or by the next query (autoflush)
+    return conversation, True
+
+
+def new_conversation(msg: InboundMessage, contact: Contact | None) -> Conversation:
+    return Conversation(
+        id=uuid.uuid4(),
         organization_id=msg.organization_id,
         integration_id=msg.integration_id,
         contact_id=contact.id if contact else None,
@@ -140,6 +154,3 @@ async def conversation_for(
         tags=[],
         last_message_at=msg.received_at,
     )
-    session.add(conversation)
-    await session.flush()
-    return conversation, True

@@ -107,6 +107,7 @@ async def test_a_worker_killed_for_good_is_replaced_by_another_that_finishes_the
         settings_payload(settings),
         worker_options(org),  # type: ignore[attr-defined]
         classifier="local",
+        trace=True,
     )
     run = second.run.remote()
     await until(

@@ -245,3 +245,35 @@ def test_ids_are_unique_per_integration() -> None:
         external_id="x" * 300,
     )
     assert a.nats_msg_id().startswith(f"in:{a.integration_id}:") and len(a.nats_msg_id()) < 120
+
+
+async def test_one_batch_threads_into_conversations_it_started_and_stores_each_once(
+    runtime: Runtime, js: JetStreamContext, org: Org, counting: CountingClassifier
+) -> None:
+    processor = MessageProcessor(runtime.sessions, counting, js)
+    batch = [
+        org.message("b-1", message_id_header="<b1@mail.example>", subject="Broken zipper"),
+        org.message("b-2", in_reply_to="<b1@mail.example>", subject="Re: Broken zipper"),
+        org.message("b-3", subject="RE: broken zipper"),  # same sender + subject
+        org.message("b-4", thread_key="T-1", subject="one"),
+        org.message("b-5", thread_key="T-1", subject="two"),
+        org.message(
+            "b-6",
+            subject="Another matter",
+            sender=org.message().sender.model_copy(update={"email": "new@example.com"}),
+        ),
+        org.message("b-1", message_id_header="<b1@mail.example>", subject="Broken zipper"),
+    ]
+    results = await processor.process_many(batch)
+    assert not any(isinstance(r, BaseException) for r in results)
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    assert ok[0].conversation_id == ok[1].conversation_id == ok[2].conversation_id
+    assert ok[3].conversation_id == ok[4].conversation_id != ok[0].conversation_id
+    assert len({r.conversation_id for r in ok}) == 3
+    assert ok[6].duplicate and ok[6].message_id == ok[0].message_id
+    assert sum(counting.calls.values()) == 6
+    assert await count(runtime, Message, org) == 6
+    assert await count(runtime, Contact, org) == 2
+    again = await processor.process_many(batch)
+    assert all(not isinstance(r, BaseException) and r.duplicate for r in again)
+    assert await count(runtime, Message, org) == 6
