@@ -94,7 +94,7 @@ def flood(endpoint: str, keys: list[str], bodies: list[str], senders: int) -> di
 
 
 def stored(
-    database_url: str, org_id: str, column: str = "created_at"
+    database_url: str, org_id: str, column: str = "created_at", prefix: str = ""
 ) -> tuple[int, float | None, float | None]:
     """(classified rows, first and last `column`) of the organization's messages.
 
@@ -103,19 +103,19 @@ def stored(
     assert column in {"created_at", "received_at"}
     query = (
         f"SELECT count(*), min({column}), max({column}) FROM messages "
-        "WHERE organization_id = %s AND classification IS NOT NULL"
+        "WHERE organization_id = %s AND classification IS NOT NULL AND external_id LIKE %s"
     )
     with psycopg.connect(database_url) as conn:
-        count, first, last = conn.execute(query, (org_id,)).fetchone()  # type: ignore[misc]
+        count, first, last = conn.execute(query, (org_id, prefix + "%")).fetchone()  # type: ignore[misc]
     return int(count), first.timestamp() if first else None, last.timestamp() if last else None
 
 
 def wait_stored(
-    database_url: str, org_id: str, n: int, within_s: float = 600
+    database_url: str, org_id: str, n: int, within_s: float = 600, prefix: str = ""
 ) -> tuple[float, float]:
     deadline = time.time() + within_s
     while True:
-        count, first, last = stored(database_url, org_id)
+        count, first, last = stored(database_url, org_id, prefix=prefix)
         if count >= n or time.time() > deadline:
             if count < n:
                 print(f"  only {count}/{n} stored after {within_s:.0f} s")
@@ -176,10 +176,14 @@ def main() -> None:
     org_id, integration_id, keys = asyncio.run(setup(url, args.senders))
     endpoint = f"{url}/api/v1/inbound/{integration_id}"
     run = uuid.uuid4().hex[:6]
+    # Warm-up (not measured): connections, every sender's credential cache, the batch queues.
+    warm = [json.dumps(body(t, f"warm-{run}-{i}", i)) for i, t in enumerate(texts[:256])]
+    flood(endpoint, keys, warm, args.senders)
+    wait_stored(database_url, org_id, len(warm), prefix=f"warm-{run}-")
     bodies = [json.dumps(body(t, f"{run}-{i}", i)) for i, t in enumerate(texts)]
     row = flood(endpoint, keys, bodies, args.senders)
-    first, last = wait_stored(database_url, org_id, len(texts))
-    _, first_accept, last_accept = stored(database_url, org_id, "received_at")
+    first, last = wait_stored(database_url, org_id, len(texts), prefix=f"{run}-")
+    _, first_accept, last_accept = stored(database_url, org_id, "received_at", f"{run}-")
     accepted = (len(texts) - 1) / max((last_accept or 0) - (first_accept or 0), 1e-6)
     print(f"accepted: {accepted:7.1f} msgs/s from {args.senders} senders (target >= 300); "
           f"p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms (target < 150 ms); "

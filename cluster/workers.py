@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 import nats
@@ -44,6 +45,13 @@ async def connect_jetstream(settings: Settings) -> JetStreamContext:
     js = nc.jetstream()
     await ensure_streams(js)
     return js
+
+
+def lower_priority(settings: Settings) -> None:
+    """Background work (a flood of inbound mail) must not slow the requests someone waits on."""
+    current = os.nice(0)
+    if settings.pipeline_niceness > current:
+        os.nice(settings.pipeline_niceness - current)
 
 
 def serve_classifier() -> ClassifierBackend:
@@ -86,6 +94,7 @@ class PipelineActor:
         return InProcessClassifier(self.settings.org_models_dir)
 
     async def run(self) -> int:
+        lower_priority(self.settings)
         js = await connect_jetstream(self.settings)
         sessions = session_factory(create_engine_from(self.settings))
         checkpoint = self._checkpoint if self.trace else None
@@ -110,6 +119,7 @@ class ChannelsActor:
         self.stopping = asyncio.Event()
 
     async def run(self) -> None:
+        lower_priority(self.settings)
         sessions = session_factory(create_engine_from(self.settings))
         connections = Connections(sessions, SecretBox(self.settings.secret_keys))
         js = await connect_jetstream(self.settings)

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     serve_enabled: bool = False
     # Ingestion on the cluster: pipeline worker actors, and messages each handles at once.
     pipeline_workers: int = Field(default=2, ge=0, le=64)
+    # Background work yields the CPU to requests waiting on an answer (accepts, classify calls).
+    pipeline_niceness: int = Field(default=10, ge=0, le=19)
     log_level: str = "INFO"
     log_json: bool = True
 
