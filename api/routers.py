@@ -20,6 +20,7 @@ from api.integrations.routes import router as integrations
 from api.organizations.routes import router as organization
 from api.users.routes import router as users
 from api.webhooks.routes import router as webhooks
+from api.workflows.routes import router as workflows
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     webhooks,
     deadletters,
     events_ws,
+    workflows,
 ]

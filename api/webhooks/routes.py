@@ -91,4 +91,5 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
     for message in messages:
         await publish(js, message.subject_name(), message.model_dump_json().encode(),
                       msg_id=message.nats_msg_id())  # fmt: skip
+    await Connections(runtime.sessions, runtime.secret_box).record_health(integration_id)
     return JSONResponse({"accepted": len(messages)}, status_code=200)
