@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint typecheck unit bench-api bench-classify models clean-data install
+.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest models clean-data install
 
 install: $(STAMP)
 
@@ -38,6 +38,9 @@ bench-api: $(STAMP)
 
 bench-classify: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/classify.py
+
+bench-ingest: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/ingest.py
 
 # Retrain the shipped default heads (models/artifacts/default) from training/data/public.
 models: $(STAMP)
