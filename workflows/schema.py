@@ -6,24 +6,10 @@ The dashboard's visual builder edits exactly this; `definition_json_schema()` is
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FACTS = (
-    "channel",
-    "intent",
-    "category",
-    "sentiment",
-    "priority",
-    "priority_score",
-    "language",
-    "needs_review",
-    "subject",
-    "text",
-    "sender_email",
-    "intent_confidence",
-)
 Fact = Literal[
     "channel",
     "intent",
@@ -38,6 +24,7 @@ Fact = Literal[
     "sender_email",
     "intent_confidence",
 ]
+FACTS: tuple[str, ...] = get_args(Fact)
 Priority = Literal["urgent", "high", "normal", "low"]
 
 

@@ -20,7 +20,8 @@ PROTOCOLS = {
 }
 
 
-def check_spec(spec: ConnectorSpec) -> None:
+def check_spec(spec: ConnectorSpec) -> bool:
+    """True when well formed; an AssertionError names what is not."""
     assert spec.slug.isidentifier() and spec.slug == spec.slug.lower()
     assert spec.kind in {"email", "helpdesk", "chat", "commerce", "crm", "api", "context", "sms"}
     assert spec.auth_type in {"none", "api_key", "basic", "oauth2", "hmac", "token"}
@@ -32,10 +33,11 @@ def check_spec(spec: ConnectorSpec) -> None:
     if spec.auth_type == "oauth2":
         assert spec.oauth is not None and spec.oauth.scopes
         assert Capability.OAUTH in spec.capabilities
+    return True
 
 
-def check_implementation(spec: ConnectorSpec) -> None:
-    """Declared capabilities and implemented protocols agree, both ways."""
+def check_implementation(spec: ConnectorSpec) -> bool:
+    """Declared capabilities and implemented protocols agree, both ways (True, or an error)."""
     connector = spec.connector()
     for capability, protocols in PROTOCOLS.items():
         implemented = all(isinstance(connector, p) for p in protocols)
@@ -43,3 +45,4 @@ def check_implementation(spec: ConnectorSpec) -> None:
         assert implemented == declared, f"{spec.slug}: {capability} declared={declared}"
     if isinstance(connector, Handshake):
         assert Capability.INBOUND_WEBHOOK in spec.capabilities
+    return True

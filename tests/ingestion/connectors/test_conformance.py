@@ -12,12 +12,12 @@ SLUGS = sorted(REGISTRY)
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_spec_is_well_formed(slug: str) -> None:
-    check_spec(REGISTRY[slug])
+    assert check_spec(REGISTRY[slug])
 
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_declared_capabilities_are_implemented(slug: str) -> None:
-    check_implementation(REGISTRY[slug])
+    assert check_implementation(REGISTRY[slug])
 
 
 def test_the_issue_four_connectors_are_registered() -> None:
