@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ingestion.contract import InboundMessage
 from ingestion.pipeline.batch_threads import BatchThreads, contacts_for_batch
-from ingestion.pipeline.threads import contact_for, conversation_for, lock, new_conversation
+from ingestion.pipeline.threads import lock, new_conversation
 from models.contract import Classification
-from store.tables import Contact, Conversation, Message
+from store.tables import Conversation, Message
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 STORED = "stored"
@@ -37,22 +37,6 @@ async def ingest_lock(session: AsyncSession, org_ids: set[uuid.UUID]) -> None:
     and conversations are created once however many workers store concurrently."""
     for org_id in sorted(org_ids, key=str):
         await lock(session, "ingest", org_id)
-
-
-async def store(
-    session: AsyncSession,
-    msg: InboundMessage,
-    classification: Classification | None,
-    *,
-    contact: Contact | Literal["find"] | None = "find",
-) -> tuple[Message, Conversation, bool]:
-    """Insert one message (not flushed): (message, conversation, conversation created).
-
-    The caller holds the organization's ingest lock."""
-    if contact == "find":
-        contact = await contact_for(session, msg, locked=True)
-    conversation, created = await conversation_for(session, msg, contact, locked=True)
-    return _add_message(session, msg, classification, conversation, created), conversation, created
 
 
 def _add_message(
@@ -95,7 +79,7 @@ async def store_batch(
     """Store a batch of new messages in the caller's transaction: one lock, a few set-based
     lookups, and one flush that inserts everything (SQLAlchemy batches the INSERTs)."""
     msgs = [m for m, _ in items]
-    await ingest_lock(session, {m.organization_id for m in msgs})
+    await ingest_lock(session, {m.organization_id for m in msgs})  # idempotent within a transaction
     with session.no_autoflush:
         contacts = await contacts_for_batch(session, msgs)
         threads = BatchThreads()

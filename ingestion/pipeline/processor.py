@@ -28,7 +28,6 @@ from ingestion.pipeline.persist import (
     classification_text,
     existing,
     ingest_lock,
-    store,
     store_batch,
 )
 from models.contract import Classification
@@ -245,8 +244,7 @@ class MessageProcessor:
             if classification is None:  # stored and then deleted by an admin: classify again
                 classification = (await self._classify_many([msg]))[_key(msg)]
             await self._mark(msg, "classified")
-            message, _, _ = await store(session, msg, classification)
-            await session.flush()
+            (message,) = await store_batch(session, [(msg, classification)])
             return message, False
 
     async def _workflows(self, message_id: uuid.UUID) -> None:

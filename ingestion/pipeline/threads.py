@@ -1,8 +1,9 @@
-"""Which conversation a message belongs to, and who sent it.
+"""Who sent a message, the subject rule and the locks threading relies on.
 
-Threading, in order: the provider's own thread id; email In-Reply-To / References against the
-Message-IDs we stored; then the same sender with the same subject (minus Re:/Fwd:) on the same
-integration within 30 days. Contacts match by email, then phone, then provider id.
+Threading (batch_threads.py), in order: the provider's own thread id; email In-Reply-To /
+References against the Message-IDs we stored; then the same sender with the same subject (minus
+Re:/Fwd:) on the same integration within 30 days. Contacts match by email, then phone, then
+provider id.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ingestion.contract import InboundMessage
-from store.base import utcnow
-from store.tables import Contact, Conversation, Message
+from store.tables import Contact, Conversation
 
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|sv|wg|tr|rv|antw)\s*(\[\d+\])?\s*:\s*)+", re.I)
 SUBJECT_WINDOW = timedelta(days=30)
@@ -75,69 +75,6 @@ async def contact_for(
     if sender.name and not contact.name:
         contact.name = sender.name
     return contact
-
-
-async def find_conversation(
-    session: AsyncSession, msg: InboundMessage, contact: Contact | None
-) -> Conversation | None:
-    org = msg.organization_id
-    if msg.thread_key:
-        found = await session.scalar(
-            select(Conversation).where(
-                Conversation.organization_id == org,
-                Conversation.integration_id == msg.integration_id,
-                Conversation.thread_key == msg.thread_key,
-            )
-        )
-        if found:
-            return found
-    headers = [h for h in [msg.in_reply_to, *reversed(msg.references)] if h]
-    if headers:
-        conversation_id = await session.scalar(
-            select(Message.conversation_id)
-            .where(Message.organization_id == org, Message.message_id_header.in_(headers))
-            .limit(1)
-        )
-        if conversation_id:
-            return await session.get(Conversation, conversation_id)
-    return await _by_subject(session, msg, contact)
-
-
-async def _by_subject(
-    session: AsyncSession, msg: InboundMessage, contact: Contact | None
-) -> Conversation | None:
-    subject = normalized_subject(msg.subject)
-    if not subject or contact is None or msg.thread_key:
-        return None  # a provider thread id is authoritative: no guessing across its threads
-    candidates = await session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.organization_id == msg.organization_id,
-            Conversation.integration_id == msg.integration_id,
-            Conversation.contact_id == contact.id,
-            Conversation.last_message_at > utcnow() - SUBJECT_WINDOW,
-        )
-        .order_by(Conversation.last_message_at.desc())
-        .limit(20)
-    )
-    return next((c for c in candidates if normalized_subject(c.subject) == subject), None)
-
-
-async def conversation_for(
-    session: AsyncSession, msg: InboundMessage, contact: Contact | None, *, locked: bool = False
-) -> tuple[Conversation, bool]:
-    """The message's conversation, created when it starts a new thread; (row, created).
-
-    `locked`: the caller already holds the organization's ingest lock (batch stores)."""
-    root = msg.thread_key or msg.in_reply_to or normalized_subject(msg.subject) or msg.external_id
-    if not locked:
-        await lock(session, msg.organization_id, msg.integration_id, "thread", root)
-    found = await find_conversation(session, msg, contact)
-    if found is not None:
-        return found, False
-    conversation = new_conversation(msg, contact)
-    session.add(conversation)  # flushed with the message, or by the next query (autoflush)
-    return conversation, True
 
 
 def new_conversation(msg: InboundMessage, contact: Contact | None) -> Conversation:
