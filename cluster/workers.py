@@ -60,7 +60,8 @@ def serve_classifier() -> ClassifierBackend:
     from serve.app import APP_NAME
     from serve.handles import HandleClassifier
 
-    return HandleClassifier(serve.get_deployment_handle("Classifier", app_name=APP_NAME))
+    handle = serve.get_deployment_handle("Classifier", app_name=APP_NAME)
+    return HandleClassifier(handle, background=True)
 
 
 @ray.remote(num_cpus=0.1, max_restarts=-1, max_task_retries=-1)

@@ -16,15 +16,17 @@ from store.errors import Retriable
 class HandleClassifier:
     """Calls the `Classifier` deployment, routing an organization's model by multiplexed id."""
 
-    def __init__(self, handle: DeploymentHandle[Any]) -> None:
+    def __init__(self, handle: DeploymentHandle[Any], *, background: bool = False) -> None:
         self.handle = handle
+        # Background callers (the ingestion pipeline) get low-priority CPU on the replicas.
+        self.method = "classify_background" if background else "classify"
 
     async def classify(
         self, texts: Sequence[str], *, model_id: str, review_threshold: float | None
     ) -> list[Classification]:
         handle = self.handle.options(multiplexed_model_id=model_id) if model_id else self.handle
         try:
-            result: list[Classification] = await handle.classify.remote(
+            result: list[Classification] = await getattr(handle, self.method).remote(
                 list(texts), review_threshold
             )
         except BackPressureError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ray.serve.handle import DeploymentHandle
 
 from models.bundle import Bundle
 from models.contract import Classification
-from models.embedder import OnnxEmbedder
+from models.embedder import OnnxEmbedder, lower_thread_priority
 from models.heads import FloatArray
 from models.pipeline import LocalClassifier, prepare
 from models.registry import ModelStore
@@ -30,6 +31,10 @@ def _pin_threads(threads: int) -> None:
     # Numeric libraries size their pools from the core count, not the replica's CPU share.
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
+
+
+def _prepare_all(texts: list[str]) -> list[str]:
+    return [prepare(text) for text in texts]
 
 
 @serve.deployment(
@@ -67,6 +72,17 @@ class Embedder:
         vectors = await asyncio.to_thread(self.model.encode, texts)
         return list(vectors)
 
+    @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.01)
+    async def encode_background_one(self, texts: list[str]) -> list[FloatArray]:
+        vectors = await asyncio.to_thread(self.model.encode, texts, background=True)
+        return list(vectors)
+
+    async def encode_background(self, texts: Sequence[str]) -> FloatArray:
+        """For background work (the ingestion pipeline): its own batches, on low-priority
+        threads, so a backlog never slows interactive requests on the same cores."""
+        vectors = await asyncio.gather(*(self.encode_background_one(t) for t in texts))
+        return np.stack(vectors) if vectors else np.zeros((0, self.model.dim), dtype=np.float32)
+
     async def encode(self, texts: Sequence[str]) -> FloatArray:
         vectors = await asyncio.gather(*(self.encode_one(text) for text in texts))
         return np.stack(vectors).astype(np.float32)
@@ -96,6 +112,7 @@ class Classifier:
         bundle = Bundle.load(Path(bundle_dir))
         self.store = ModelStore(Path(org_models_dir), bundle)
         self.local = LocalClassifier(bundle)
+        self._background = ThreadPoolExecutor(1, "classify-bg", initializer=lower_thread_priority)
 
     @serve.multiplexed(max_num_models_per_replica=8)  # type: ignore[untyped-decorator]
     async def bundle_for(self, model_id: str) -> Bundle:
@@ -109,6 +126,20 @@ class Classifier:
         prepared = [prepare(text) for text in texts]
         embeddings = await self.embed(prepared)
         return self.answer(texts, prepared, embeddings, bundle, review_threshold)
+
+    async def classify_background(
+        self, texts: list[str], review_threshold: float | None = None
+    ) -> list[Classification]:
+        """`classify` for background work: the same answers, computed on low-priority threads
+        (here and in the Embedder), so the pipeline never slows an interactive request."""
+        model_id = serve.get_multiplexed_model_id()
+        bundle = await self.bundle_for(model_id) if model_id else self.store.default
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(self._background, _prepare_all, texts)
+        embeddings = await self.embedder.encode_background.remote(prepared)
+        return await loop.run_in_executor(
+            self._background, self.answer, texts, prepared, embeddings, bundle, review_threshold
+        )
 
     def answer(
         self,

@@ -83,6 +83,19 @@ def test_the_encoder_is_close_to_fp32_torch() -> None:
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-3)
 
 
+def test_background_encoding_is_identical_and_runs_on_low_priority_threads() -> None:
+    import os
+    import threading
+
+    encoder = OnnxEmbedder(DEFAULT_BUNDLE / "embedder", threads=2)
+    texts = ["where is my parcel", "refund please", "cancel the order I placed yesterday"]
+    assert np.array_equal(encoder.encode(texts, background=True), encoder.encode(texts))
+    nice = encoder._background.submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    ).result()
+    assert nice == 19
+
+
 def test_batching_keeps_each_text_in_its_row() -> None:
     # Dynamic int8 quantisation scales activations per batch, so vectors move a little with the
     # batch's company (bucketing by length keeps that small); each row must stay its own text's.

@@ -62,6 +62,15 @@ async def test_concurrent_requests_are_classified_through_the_batched_encoder(ha
     assert {"Embedder", "Classifier"} <= set(status)
 
 
+async def test_background_classification_gives_the_same_answers(handle: Any) -> None:
+    texts = ["I want to track my order", "I want a refund", "reset my password please"]
+    fore = await HandleClassifier(handle).classify(texts, model_id="", review_threshold=None)
+    back = await HandleClassifier(handle, background=True).classify(
+        texts, model_id="", review_threshold=None
+    )
+    assert [r.model_dump() for r in back] == [r.model_dump() for r in fore]
+
+
 async def test_an_organization_model_is_multiplexed_by_id(handle: Any, org_models: Path) -> None:
     org = str(uuid.uuid4())
     ident = model_id(org, "custom", "3")
