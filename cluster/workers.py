@@ -21,6 +21,7 @@ from ingestion.classifier import ClassifierBackend, InProcessClassifier
 from ingestion.connections import Connections
 from ingestion.contract import InboundMessage
 from ingestion.outbound import OutboundDelivery
+from ingestion.pipeline.labels import LabelSync
 from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import PipelineWorker, WorkerConfig
 from ingestion.pollers import PollerRunner
@@ -99,7 +100,10 @@ class PipelineActor:
         js = await connect_jetstream(self.settings)
         sessions = session_factory(create_engine_from(self.settings))
         checkpoint = self._checkpoint if self.trace else None
-        processor = MessageProcessor(sessions, self._classifier(), js, checkpoint=checkpoint)
+        labels = LabelSync(sessions, Connections(sessions, SecretBox(self.settings.secret_keys)))
+        processor = MessageProcessor(
+            sessions, self._classifier(), js, checkpoint=checkpoint, labels=labels
+        )
         worker = PipelineWorker(js, processor, self.worker_config)
         await worker.run(self.stopping)
         return worker.processed

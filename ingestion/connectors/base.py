@@ -74,6 +74,9 @@ class ConnectorSpec:
     # Builds the object implementing the capability protocols (ingestion/connectors/capabilities).
     factory: Callable[[], Any] | None = None
     oauth: OAuthEndpoints | None = None
+    # What `Labeler.apply_labels` is given: the provider's message id ("message"), or its
+    # thread/ticket/conversation id for providers that tag whole conversations ("thread").
+    labels_on: str = "message"
 
     def connector(self) -> Any:
         if self.factory is None:

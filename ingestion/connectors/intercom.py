@@ -250,4 +250,5 @@ SPEC = ConnectorSpec(
         token_url="https://api.intercom.io/auth/eagle/token",
         scopes=("read_conversations", "write_conversations"),
     ),
+    labels_on="thread",
 )

@@ -290,4 +290,5 @@ SPEC = ConnectorSpec(
         token_url="https://{subdomain}.zendesk.com/oauth/tokens",
         scopes=("read", "write"),
     ),
+    labels_on="thread",
 )

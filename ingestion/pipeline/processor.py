@@ -24,6 +24,7 @@ from ingestion.classifier import ClassifierBackend
 from ingestion.contract import InboundMessage
 from ingestion.events import Event, emit, event_id
 from ingestion.org_models import OrgModels
+from ingestion.pipeline.labels import LabelSync
 from ingestion.pipeline.persist import (
     classification_text,
     existing,
@@ -32,10 +33,10 @@ from ingestion.pipeline.persist import (
 )
 from models.contract import Classification
 from store.tables import Conversation, Message
-from workflows.engine import enabled_workflows, run_workflows
+from workflows.engine import Outcome, enabled_workflows, run_workflows
 
 log = logging.getLogger(__name__)
-WORKFLOWS, EVENTS = "workflows", "events"
+WORKFLOWS, EVENTS, TAGGED, LABELS = "workflows", "events", "tagged", "labels"
 CLASSIFY_BATCH = 32
 DB_CONCURRENCY = 8  # per-message path: stay well inside the connection pool
 # A test (or an operator's tracing) may observe each finished step; it can also stop the run.
@@ -61,6 +62,7 @@ class MessageProcessor:
         *,
         org_models: OrgModels | None = None,
         checkpoint: Checkpoint | None = None,
+        labels: LabelSync | None = None,
     ) -> None:
         self._inflight: dict[tuple[uuid.UUID, str], asyncio.Future[None]] = {}
         self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
@@ -69,6 +71,7 @@ class MessageProcessor:
         self.js = js
         self.org_models = org_models or OrgModels()
         self.checkpoint = checkpoint
+        self.labels = labels
 
     async def process(self, msg: InboundMessage) -> Result:
         (result,) = await self.process_many([msg])
@@ -121,6 +124,8 @@ class MessageProcessor:
                 rows = await store_batch(session, items)
             ids = [r.id for r in rows]
             await self._workflows_batch(ids)
+            if self.labels is not None:
+                await asyncio.gather(*(self.labels.sync(i) for i in ids))
             await self._events_batch(ids)
         except Exception as exc:
             log.info("batch of %d takes the per-message path: %r", len(items), exc)
@@ -154,8 +159,7 @@ class MessageProcessor:
                     conversation=conversations[message.conversation_id],
                     workflows=loaded[message.organization_id],
                 )
-                steps = [*message.pipeline_steps, WORKFLOWS]
-                message.pipeline_steps = steps + (["draft_requested"] if outcome.draft_id else [])
+                message.pipeline_steps = [*message.pipeline_steps, WORKFLOWS, *_marks(outcome)]
 
     async def _events_batch(self, ids: list[uuid.UUID]) -> None:
         async with self.sessions() as session:
@@ -225,6 +229,8 @@ class MessageProcessor:
             await self._workflows(row.id)
             steps.append(WORKFLOWS)
             await self._mark(msg, WORKFLOWS)
+        if self.labels is not None and await self.labels.sync(row.id):
+            steps.append(LABELS)
         if EVENTS not in row.pipeline_steps:
             await self._events(row.id)
             steps.append(EVENTS)
@@ -256,9 +262,7 @@ class MessageProcessor:
             conversation = await session.get(Conversation, message.conversation_id)
             assert conversation is not None
             outcome = await run_workflows(session, message=message, conversation=conversation)
-            message.pipeline_steps = [*message.pipeline_steps, WORKFLOWS]
-            if outcome.draft_id is not None:
-                message.pipeline_steps = [*message.pipeline_steps, "draft_requested"]
+            message.pipeline_steps = [*message.pipeline_steps, WORKFLOWS, *_marks(outcome)]
 
     async def _events(self, message_id: uuid.UUID) -> None:
         async with self.sessions() as session:
@@ -278,6 +282,13 @@ class MessageProcessor:
     async def _mark(self, msg: InboundMessage, step: str) -> None:
         if self.checkpoint is not None:
             await self.checkpoint(step, msg)
+
+
+def _marks(outcome: Outcome) -> list[str]:
+    """What the workflows did that later steps act on (a draft event, provider labels)."""
+    return (["draft_requested"] if outcome.draft_id else []) + (
+        [TAGGED] if "tags" in outcome.changed else []
+    )
 
 
 def _key(msg: InboundMessage) -> tuple[uuid.UUID, str]:
