@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from api.deps import Principal, RuntimeDep, require
+from api.audit import record
+from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.schemas import ListResponse
 from ingestion.pipeline.deadletter import list_dead_letters, replay
 from store.errors import BadInput
@@ -56,7 +57,13 @@ async def list_deadletters(
 
 
 @router.post("/{seq}/replay", response_model=ReplayResult)
-async def replay_deadletter(seq: int, principal: CanManage, runtime: RuntimeDep) -> ReplayResult:
+async def replay_deadletter(
+    seq: int, principal: CanManage, runtime: RuntimeDep, session: SessionDep, client: ClientDep
+) -> ReplayResult:
     js = await runtime.jetstream()
     subject = await replay(js, principal.org_id, seq)
+    record(
+        session, principal, client, "deadletter.replay", details={"seq": seq, "subject": subject}
+    )
+    await session.commit()
     return ReplayResult(id=seq, status="replayed", subject=subject)

@@ -201,6 +201,8 @@ async def test_dead_letters_are_listed_for_admins_and_replayed(
     r = await c.post(f"/api/v1/deadletters/{seq}/replay", headers=t.headers)
     assert r.status_code == 200 and r.json()["status"] == "replayed"
     assert (await c.post(f"/api/v1/deadletters/{seq}/replay", headers=t.headers)).status_code == 404
+    audit = (await c.get("/api/v1/audit-log?action=deadletter.replay", headers=t.headers)).json()
+    assert [e["details"]["seq"] for e in audit["items"]] == [seq]
 
 
 async def _items(c: httpx.AsyncClient, t: Tenant) -> list[dict[str, Any]]:
