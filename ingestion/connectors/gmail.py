@@ -33,6 +33,9 @@ GOOGLE_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 
 
+MODIFY_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
+
+
 class GmailConfig(OAuthConfig):
     """The mailbox, the labels to watch, and (optionally) Pub/Sub push settings."""
 
@@ -53,6 +56,14 @@ class GmailConfig(OAuthConfig):
         default=None, max_length=320, description="the service account that signs push tokens"
     )
     push_jwks_url: str = Field(default=GOOGLE_JWKS_URL, max_length=500)
+    label_messages: bool = Field(
+        default=False,
+        description="also request gmail.modify, which labelling messages needs (reconnect after)",
+    )
+
+    @property
+    def extra_oauth_scopes(self) -> tuple[str, ...]:
+        return (MODIFY_SCOPE,) if self.label_messages else ()
 
 
 class GmailConnector:
@@ -133,6 +144,11 @@ class GmailConnector:
 
     async def apply_labels(self, conn: Connection, external_id: str, labels: list[str]) -> None:
         """Add labels by name to a message, creating the ones the mailbox lacks."""
+        if not getattr(conn.config, "label_messages", False):
+            raise BadInput(
+                "gmail: labelling messages needs gmail.modify: set label_messages and reconnect",
+                code="gmail_label_scope",
+            )
         known = await self._label_ids(conn)
         ids = [known.get(name.lower()) or await self._create_label(conn, name) for name in labels]
         url = gmail_sync.api_url(conn, f"messages/{external_id}/modify")
@@ -218,9 +234,10 @@ SPEC = ConnectorSpec(
     oauth=OAuthEndpoints(
         authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
         token_url="https://oauth2.googleapis.com/token",
+        # The customer's template: read, send, manage labels. Putting a label on a message
+        # (messages.modify) needs gmail.modify as well: `label_messages` asks for it.
         scopes=(
-            # modify, not readonly: messages.modify (labels) needs it, and it includes reading.
-            "https://www.googleapis.com/auth/gmail.modify",
+            "https://www.googleapis.com/auth/gmail.readonly",
             "https://www.googleapis.com/auth/gmail.send",
             "https://www.googleapis.com/auth/gmail.labels",
         ),

@@ -60,7 +60,8 @@ def _client(spec_oauth: OAuthEndpoints, config: Any, redirect_uri: str | None) -
     return AsyncOAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
-        scope=" ".join(spec_oauth.scopes),
+        # A connector's config may ask for more than its spec's scopes (an opt-in feature).
+        scope=" ".join((*spec_oauth.scopes, *getattr(config, "extra_oauth_scopes", ()))),
         redirect_uri=redirect_uri,
         timeout=20.0,
     )

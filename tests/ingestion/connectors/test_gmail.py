@@ -276,7 +276,9 @@ async def test_reply_is_sent_in_the_same_thread_and_not_ingested(box: Mailbox) -
 
 async def test_labels_are_created_once_and_added_by_id(box: Mailbox) -> None:
     message = box.fake.deliver(mail("Invoice"))
-    conn = box.connection()
+    with pytest.raises(BadInput, match=r"gmail\.modify"):  # the default scopes cannot label
+        await connector.apply_labels(box.connection(), message.id, ["Billing"])
+    conn = box.connection(label_messages=True)
     await connector.apply_labels(conn, message.id, ["Billing", "inbox"])
     await connector.apply_labels(conn, message.id, ["billing", "Urgent"])
     billing, urgent = box.fake.labels["Billing"], box.fake.labels["Urgent"]
@@ -318,6 +320,11 @@ async def test_authorization_code_flow_against_the_token_endpoint(box: Mailbox) 
     url = authorization_url(SPEC, config, redirect_uri="https://sb.test/cb", state="s1")
     assert url.startswith(f"{box.url}/o/oauth2/v2/auth?")
     assert "access_type=offline" in url and "prompt=consent" in url and "gmail.send" in url
+    assert "gmail.readonly" in url and "gmail.labels" in url and "gmail.modify" not in url
+    labelling = box.connection(label_messages=True).config
+    assert "gmail.modify" in authorization_url(
+        SPEC, labelling, redirect_uri="https://sb.test/cb", state="s1"
+    )
     code = box.fake.oauth.issue_code("https://sb.test/cb")
     secrets = await exchange_code(SPEC, config, code=code, redirect_uri="https://sb.test/cb")
     assert secrets["access_token"] in box.fake.oauth.access_tokens
