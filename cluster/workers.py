@@ -132,7 +132,7 @@ class ChannelsActor:
         async def jetstream() -> JetStreamContext:
             return js
 
-        pollers = PollerRunner(sessions, connections, jetstream)
+        pollers = PollerRunner(sessions, connections, jetstream, self.settings.public_url)
         delivery = OutboundDelivery(sessions, connections)
         await asyncio.gather(pollers.supervise(self.stopping), self._deliver(delivery))
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.connections import Connections
 from ingestion.connectors.base import Capability
-from ingestion.connectors.capabilities import Connection, Poller
+from ingestion.connectors.capabilities import Connection, Poller, PushRenewer
 from ingestion.connectors.registry import REGISTRY
 from ingestion.streams import publish
 from store.errors import SwitchboardError
@@ -37,10 +37,12 @@ class PollerRunner:
         sessions: async_sessionmaker[AsyncSession],
         connections: Connections,
         jetstream: Callable[[], Awaitable[JetStreamContext]],
+        public_url: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.connections = connections
         self.jetstream = jetstream
+        self.public_url = public_url  # where providers reach our webhooks; None: no push
         self.tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
     async def poll_once(self, integration_id: uuid.UUID) -> int:
@@ -50,7 +52,9 @@ class PollerRunner:
         if not isinstance(connector, Poller):
             return 0
         try:
-            return await self._drain(connector, conn)
+            published = await self._drain(connector, conn)
+            await self._renew_push(spec.slug, connector, conn)
+            return published
         finally:
             if conn.http is not None:
                 await conn.http.aclose()
@@ -68,6 +72,18 @@ class PollerRunner:
                 break
         await self.connections.record_health(conn.integration_id)
         return published
+
+    async def _renew_push(self, slug: str, connector: object, conn: Connection) -> None:
+        """Keep push subscriptions alive; a failure is shown in health, polling carries on."""
+        if not self.public_url or not isinstance(connector, PushRenewer):
+            return
+        if not connector.push_due(conn):
+            return
+        url = f"{self.public_url.rstrip('/')}/api/v1/webhooks/{slug}/{conn.integration_id}"
+        try:
+            await connector.renew_push(conn, url)
+        except SwitchboardError as exc:
+            await self.connections.record_health(conn.integration_id, error=f"push: {exc.message}")
 
     async def run(self, integration_id: uuid.UUID, stop: asyncio.Event) -> None:
         """Poll until stopped; IMAP-style connectors wait on the server (IDLE) between polls."""

@@ -149,3 +149,15 @@ class Sender(Protocol):
 class Labeler(Protocol):
     async def apply_labels(self, conn: Connection, external_id: str, labels: list[str]) -> None:
         """Tag the provider's copy of a message (Gmail labels, Outlook categories, tags)."""
+
+
+@runtime_checkable
+class PushRenewer(Protocol):
+    """Push subscriptions that expire (Gmail watch: 7 days, Graph: 3 days) are renewed by the
+    poller runner, which knows our public webhook URL."""
+
+    def push_due(self, conn: Connection) -> bool:
+        """True when push is configured and missing or expiring within a day."""
+
+    async def renew_push(self, conn: Connection, webhook_url: str) -> None:
+        """Create or renew the subscription; its expiry lands in `conn.state`."""

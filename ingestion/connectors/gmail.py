@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,7 @@ GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 
 
 MODIFY_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
+RENEW_AHEAD_S = 24 * 3600
 
 
 class GmailConfig(OAuthConfig):
@@ -125,6 +127,14 @@ class GmailConnector:
         expiration = int(response.json()["expiration"])
         await conn.persist_state({**conn.state, "watch_expiration": expiration})
         return expiration
+
+    def push_due(self, conn: Connection) -> bool:
+        expires_ms = int(conn.state.get("watch_expiration") or 0)
+        return bool(_config(conn).push_topic) and expires_ms / 1000 < time.time() + RENEW_AHEAD_S
+
+    async def renew_push(self, conn: Connection, webhook_url: str) -> None:
+        """Gmail pushes to the Pub/Sub topic (whose push subscription targets `webhook_url`)."""
+        await self.watch(conn)
 
     async def send(self, conn: Connection, message: OutboundMessage) -> SendResult:
         """Reply through `users.messages.send`, in the Gmail thread of the message answered."""

@@ -97,6 +97,18 @@ class OutlookConnector:
                 messages.append(g.to_inbound(conn, item))
         return messages
 
+    def push_due(self, conn: Connection) -> bool:
+        if _config(conn).client_state is None:
+            return False
+        expires = conn.state.get("subscription_expires")
+        if not expires:
+            return True
+        when = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
+        return when < datetime.now(UTC) + timedelta(days=1)
+
+    async def renew_push(self, conn: Connection, webhook_url: str) -> None:
+        await self.subscribe(conn, webhook_url)
+
     async def subscribe(
         self, conn: Connection, notification_url: str, *, minutes: int = 4230
     ) -> dict[str, Any]:

@@ -329,3 +329,15 @@ async def test_authorization_code_flow_against_the_token_endpoint(box: Mailbox) 
     secrets = await exchange_code(SPEC, config, code=code, redirect_uri="https://sb.test/cb")
     assert secrets["access_token"] in box.fake.oauth.access_tokens
     assert secrets["refresh_token"] in box.fake.oauth.refresh_tokens
+
+
+async def test_push_is_due_without_a_watch_or_within_a_day_of_its_expiry(box: Mailbox) -> None:
+    assert not connector.push_due(box.connection(push_topic=None))  # push is not configured
+    topic = {"push_topic": "projects/p/topics/gmail"}
+    assert connector.push_due(box.connection(**topic))
+    soon = int((time.time() + 3600) * 1000)
+    later = int((time.time() + 3 * 86400) * 1000)
+    assert connector.push_due(box.connection({"watch_expiration": soon}, **topic))
+    assert not connector.push_due(box.connection({"watch_expiration": later}, **topic))
+    await connector.renew_push(box.connection(**topic), "https://sb.example/hook")
+    assert box.fake.watches[-1]["topicName"] == "projects/p/topics/gmail"
