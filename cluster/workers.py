@@ -133,7 +133,7 @@ class ChannelsActor:
             return js
 
         pollers = PollerRunner(sessions, connections, jetstream, self.settings.public_url)
-        delivery = OutboundDelivery(sessions, connections)
+        delivery = OutboundDelivery(sessions, connections, js=js)
         await asyncio.gather(pollers.supervise(self.stopping), self._deliver(delivery))
 
     async def _deliver(self, delivery: OutboundDelivery) -> None:

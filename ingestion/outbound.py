@@ -14,11 +14,13 @@ import uuid
 from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from nats.js import JetStreamContext
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.connections import Connections
 from ingestion.connectors.capabilities import Connection, OutboundMessage, Sender
+from ingestion.events import Event, emit, event_id
 from store.base import utcnow
 from store.errors import Retriable, SwitchboardError
 from store.tables import Contact, Conversation, Integration, Message
@@ -32,6 +34,14 @@ MAX_BACKOFF_S = 600
 class OptionalDelivery(Protocol):
     def delivers(self, conn: Connection) -> bool:
         """False when this integration has nowhere to send (the reply is final once stored)."""
+
+
+def _outbound_event(row: Message) -> Event:
+    data = {"status": row.status, "error": row.error, "attempts": row.attempts,
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None}  # fmt: skip
+    return Event(id=event_id("message.outbound", row.id, row.status or ""), kind="message.outbound",
+                 organization_id=row.organization_id, conversation_id=row.conversation_id,
+                 message_id=row.id, data=data)  # fmt: skip
 
 
 def needs_delivery(connector: Any, conn: Connection) -> bool:
@@ -73,11 +83,13 @@ class OutboundDelivery:
         *,
         batch: int = 20,
         max_attempts: int = MAX_ATTEMPTS,
+        js: JetStreamContext | None = None,
     ) -> None:
         self.sessions = sessions
         self.connections = connections
         self.batch = batch
         self.max_attempts = max_attempts
+        self.js = js  # when set, a reply that is sent or failed is announced (message.outbound)
 
     async def run_once(self, organization_id: uuid.UUID | None = None) -> int:
         """Deliver what is due now; returns how many rows were handled."""
@@ -96,6 +108,11 @@ class OutboundDelivery:
             rows = list(await session.scalars(stmt))
             for row in rows:
                 await self._deliver(session, row)
+            final = [_outbound_event(row) for row in rows if row.status in ("sent", "failed")]
+        if self.js is not None:
+            # After the commit: the row is the record; the event tells live clients about it.
+            for event in final:
+                await emit(self.js, event)
         return len(rows)
 
     async def _deliver(self, session: AsyncSession, row: Message) -> None:

@@ -72,7 +72,12 @@ async def _conversation_with_inbound(
 
 
 async def _deliver(runtime: Runtime, org_id: str) -> int:
-    delivery = OutboundDelivery(runtime.sessions, Connections(runtime.sessions, runtime.secret_box))
+    assert runtime.nats is not None
+    delivery = OutboundDelivery(
+        runtime.sessions,
+        Connections(runtime.sessions, runtime.secret_box),
+        js=runtime.nats.jetstream(),
+    )
     return await delivery.run_once(uuid.UUID(org_id))
 
 
@@ -96,6 +101,15 @@ async def test_a_reply_is_posted_signed_in_the_thread_and_marked_sent(
     row = (await live.get(f"/api/v1/messages/{r.json()['id']}", headers=t.headers)).json()
     assert row["status"] == "sent"
     assert await _deliver(runtime, t.org_id) == 0  # nothing is sent twice
+    from tests.ingestion.conftest import Org
+    from tests.ingestion.test_processor import org_events
+
+    announced = [
+        e
+        for e in await org_events(js, Org(uuid.UUID(t.org_id), uuid.uuid4()))
+        if e["kind"] == "message.outbound"
+    ]
+    assert [(e["message_id"], e["data"]["status"]) for e in announced] == [(r.json()["id"], "sent")]
 
 
 async def test_a_failing_receiver_is_retried_with_the_same_delivery_id_then_succeeds(
