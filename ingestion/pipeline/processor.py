@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.classifier import ClassifierBackend
 from ingestion.contract import InboundMessage
-from ingestion.events import Event, emit, event_id
+from ingestion.events import emit
 from ingestion.org_models import OrgModels
+from ingestion.pipeline.announce import events_for
 from ingestion.pipeline.labels import LabelSync
 from ingestion.pipeline.persist import (
     classification_text,
@@ -172,7 +173,7 @@ class MessageProcessor:
                     )
                 )
             }
-            events = [e for m in messages for e in _events_for(m, conversations[m.conversation_id])]
+            events = [e for m in messages for e in events_for(m, conversations[m.conversation_id])]
         # JetStream pipelines the publishes; each still waits for its own acknowledgement.
         await asyncio.gather(*(emit(self.js, event) for event in events))
         async with self.sessions() as session, session.begin():
@@ -270,7 +271,7 @@ class MessageProcessor:
             assert message is not None
             conversation = await session.get(Conversation, message.conversation_id)
             assert conversation is not None
-            events = _events_for(message, conversation)
+            events = events_for(message, conversation)
         for event in events:
             await emit(self.js, event)
         async with self.sessions() as session, session.begin():
@@ -293,39 +294,3 @@ def _marks(outcome: Outcome) -> list[str]:
 
 def _key(msg: InboundMessage) -> tuple[uuid.UUID, str]:
     return (msg.integration_id, msg.external_id)
-
-
-def _events_for(message: Message, conversation: Conversation) -> list[Event]:
-    org, mid, cid = message.organization_id, message.id, conversation.id
-    summary = {
-        "direction": message.direction,
-        "channel": conversation.channel,
-        "subject": message.subject,
-        "sender": message.sender,
-        "preview": (message.text or "")[:280],
-        "received_at": message.received_at.isoformat() if message.received_at else None,
-    }
-    conv = {
-        "status": conversation.status,
-        "priority": conversation.priority,
-        "assignee_id": str(conversation.assignee_id) if conversation.assignee_id else None,
-        "tags": conversation.tags,
-        "intent": conversation.intent,
-        "category": conversation.category,
-        "last_message_at": conversation.last_message_at.isoformat(),
-    }
-    events = [
-        Event(id=event_id("message.created", mid), kind="message.created", organization_id=org,
-              conversation_id=cid, message_id=mid, data=summary),
-        Event(id=event_id("message.classified", mid), kind="message.classified",
-              organization_id=org, conversation_id=cid, message_id=mid,
-              data={"classification": message.classification}),
-        Event(id=event_id("conversation.updated", mid), kind="conversation.updated",
-              organization_id=org, conversation_id=cid, message_id=mid, data=conv),
-    ]  # fmt: skip
-    if "draft_requested" in message.pipeline_steps:
-        events.append(
-            Event(id=event_id("draft.requested", mid), kind="draft.requested",
-                  organization_id=org, conversation_id=cid, message_id=mid, data={})
-        )  # fmt: skip
-    return events
