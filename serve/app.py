@@ -93,9 +93,13 @@ class Ingress:
     def __serve_build_asgi_app__(self) -> Any:
         """Runs on each replica after __init__: the app reads the replica's environment."""
         from api.app import create_app
-        from serve.handles import HandleClassifier
+        from serve.handles import GatheringClassifier, HandleClassifier
 
-        backend = HandleClassifier(self._classifier) if self._classifier is not None else None
+        backend = (
+            GatheringClassifier(HandleClassifier(self._classifier))
+            if self._classifier is not None
+            else None
+        )
         return create_app(probes={"serve": _ServeProbe(APP_NAME)}, classifier=backend)
 
 

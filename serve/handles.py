@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,3 +41,49 @@ class HandleClassifier:
                 ) from exc
             raise
         return result
+
+
+class GatheringClassifier:
+    """Merges the texts of concurrent callers (same model and threshold) into one handle call:
+    the call, not the texts, is what costs the ingress and the Classifier most."""
+
+    def __init__(self, inner: HandleClassifier, *, max_texts: int = 64, wait_s: float = 0.004):
+        self.inner = inner
+        self.max_texts = max_texts
+        self.wait_s = wait_s
+        self._pending: dict[tuple[str, float | None], list[tuple[list[str], Any]]] = {}
+
+    async def classify(
+        self, texts: Sequence[str], *, model_id: str, review_threshold: float | None
+    ) -> list[Classification]:
+        key = (model_id, review_threshold)
+        future: asyncio.Future[list[Classification]] = asyncio.get_running_loop().create_future()
+        queue = self._pending.setdefault(key, [])
+        queue.append((list(texts), future))
+        if len(queue) == 1:
+            asyncio.get_running_loop().call_later(self.wait_s, self._flush_soon, key)
+        elif sum(len(t) for t, _ in queue) >= self.max_texts:
+            self._flush_soon(key)
+        return await future
+
+    def _flush_soon(self, key: tuple[str, float | None]) -> None:
+        waiting = self._pending.pop(key, None)
+        if waiting:
+            asyncio.get_running_loop().create_task(self._flush(key, waiting))
+
+    async def _flush(
+        self, key: tuple[str, float | None], waiting: list[tuple[list[str], Any]]
+    ) -> None:
+        texts = [t for chunk, _ in waiting for t in chunk]
+        try:
+            results = await self.inner.classify(texts, model_id=key[0], review_threshold=key[1])
+        except BaseException as exc:
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        start = 0
+        for chunk, future in waiting:
+            if not future.done():
+                future.set_result(results[start : start + len(chunk)])
+            start += len(chunk)

@@ -17,7 +17,7 @@ from models.bundle import DEFAULT_BUNDLE, Bundle
 from models.heads import LinearHead
 from models.pipeline import prepare
 from models.registry import model_id
-from serve.handles import HandleClassifier
+from serve.handles import GatheringClassifier, HandleClassifier
 from serve.models import Classifier, Embedder
 from store.errors import Retriable
 from training.embedder import ensure as ensure_embedder
@@ -62,6 +62,35 @@ async def test_concurrent_requests_are_classified_through_the_batched_encoder(ha
     assert {"Embedder", "Classifier"} <= set(status)
 
 
+async def test_concurrent_callers_are_gathered_into_fewer_calls_with_their_own_answers(
+    handle: Any,
+) -> None:
+    class Counting(HandleClassifier):
+        calls = 0
+
+        async def classify(self, texts: Any, *, model_id: str, review_threshold: Any) -> Any:
+            Counting.calls += 1
+            return await super().classify(
+                texts, model_id=model_id, review_threshold=review_threshold
+            )
+
+    gathering = GatheringClassifier(Counting(handle))
+    texts = ["I want to track my order", "I want a refund", "reset my password please"] * 4
+    results = await asyncio.gather(
+        *(gathering.classify([t], model_id="", review_threshold=None) for t in texts)
+    )
+    assert [r[0].intent.label for r in results] == [
+        "track_order",
+        "get_refund",
+        "recover_password",
+    ] * 4
+    assert Counting.calls < len(texts)
+    before = Counting.calls
+    other = await gathering.classify(texts[:2], model_id="", review_threshold=0.9)
+    assert [r.intent.label for r in other] == ["track_order", "get_refund"]
+    assert Counting.calls == before + 1  # another threshold: a call of its own
+
+
 async def test_background_classification_gives_the_same_answers(handle: Any) -> None:
     texts = ["I want to track my order", "I want a refund", "reset my password please"]
     fore = await HandleClassifier(handle).classify(texts, model_id="", review_threshold=None)
@@ -93,6 +122,12 @@ async def test_a_missing_organization_model_is_a_retriable_error(handle: Any) ->
     ghost = model_id(str(uuid.uuid4()), "ghost", "1")
     with pytest.raises(Retriable):
         await HandleClassifier(handle).classify(["hi"], model_id=ghost, review_threshold=None)
+    gathering = GatheringClassifier(HandleClassifier(handle))
+    outcomes = await asyncio.gather(
+        *(gathering.classify([t], model_id=ghost, review_threshold=None) for t in ("a", "b")),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, Retriable) for o in outcomes)  # every gathered caller is told
 
 
 async def test_overload_is_refused_with_retry_after_instead_of_queueing(handle: Any) -> None:
