@@ -12,6 +12,8 @@ import pytest
 from nats.js import JetStreamContext
 
 from api.runtime import Runtime
+from ingestion.connections import seal_config
+from ingestion.connectors.base import ConnectorConfig
 from ingestion.contract import InboundMessage, Party
 from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import WorkerConfig
@@ -49,22 +51,27 @@ class Org:
         return WorkerConfig(**values)
 
 
-async def make_org(runtime: Runtime, **integration: Any) -> Org:
+async def make_org(
+    runtime: Runtime, type_: str = "api", config: ConnectorConfig | None = None
+) -> Org:
+    """A committed organization with one integration; `config` is sealed as the API would."""
     org_id, integration_id = uuid.uuid4(), uuid.uuid4()
     async with runtime.sessions() as session, session.begin():
         session.add(Organization(id=org_id, name="Pipeline Co", slug=f"pipe-{org_id.hex[:12]}"))
         await session.flush()
-        session.add(
-            Integration(
-                id=integration_id,
-                organization_id=org_id,
-                name="API",
-                type=integration.get("type", "api"),
-                status="active",
-                config=integration.get("config", {}),
-                health={},
-            )
+        row = Integration(
+            id=integration_id,
+            organization_id=org_id,
+            name=type_,
+            type=type_,
+            status="active",
+            config={},
+            health={},
+            state={},
         )
+        if config is not None:
+            seal_config(row, config, runtime.secret_box)
+        session.add(row)
     return Org(org_id, integration_id)
 
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from nats.js import JetStreamContext
 
 from api.runtime import Runtime
-from ingestion.connections import Connections, seal_config
+from ingestion.connections import Connections
 from ingestion.connectors.zendesk import ZendeskConfig
 from ingestion.contract import InboundMessage, Party
 from ingestion.pipeline.labels import LabelSync
 from ingestion.pipeline.processor import MessageProcessor
-from store.tables import Integration, Message, Organization, Workflow
+from store.tables import Message, Workflow
 from tests.fakes.http_server import serve_app
 from tests.fakes.zendesk import AGENT_ID, API_TOKEN, EMAIL, ZendeskFake
+from tests.ingestion.conftest import make_org
 
 
 @pytest.fixture
@@ -30,7 +30,6 @@ async def test_workflow_tags_are_applied_to_the_ticket_once(
     runtime: Runtime, js: JetStreamContext, zendesk: tuple[ZendeskFake, str]
 ) -> None:
     fake, base = zendesk
-    org_id, integration_id = uuid.uuid4(), uuid.uuid4()
     config = ZendeskConfig(
         subdomain="acme",
         email=EMAIL,
@@ -39,20 +38,9 @@ async def test_workflow_tags_are_applied_to_the_ticket_once(
         agent_user_id=AGENT_ID,
         api_base_url=base,
     )
+    org = await make_org(runtime, "zendesk", config)
+    org_id, integration_id = org.id, org.integration_id
     async with runtime.sessions() as s, s.begin():
-        s.add(Organization(id=org_id, name="Helpdesk", slug=f"hd-{org_id.hex[:12]}"))
-        await s.flush()
-        row = Integration(
-            id=integration_id,
-            organization_id=org_id,
-            name="Zendesk",
-            type="zendesk",
-            status="active",
-            health={},
-            state={},
-        )
-        seal_config(row, config, runtime.secret_box)
-        s.add(row)
         s.add(
             Workflow(
                 organization_id=org_id,

@@ -4,7 +4,6 @@ the same conversation; a restart re-imports nothing."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -12,15 +11,15 @@ from nats.js import JetStreamContext
 from sqlalchemy import func, select
 
 from api.runtime import Runtime
-from ingestion.connections import Connections, seal_config
+from ingestion.connections import Connections
 from ingestion.connectors.imap import ImapConfig
 from ingestion.outbound import OutboundDelivery
 from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import PipelineWorker
 from ingestion.pollers import PollerRunner
-from store.tables import Conversation, Integration, Message, Organization
+from store.tables import Conversation, Integration, Message
 from tests.fakes.mailserver import Dovecot, SmtpRecorder
-from tests.ingestion.conftest import Org
+from tests.ingestion.conftest import Org, make_org
 from tests.ingestion.test_worker import running, wait_for
 
 
@@ -42,7 +41,6 @@ def customer_mail(subject: str, message_id: str, in_reply_to: str | None = None)
 async def mailbox_org(
     runtime: Runtime, dovecot: Dovecot, smtp_port: int, user: str, password: str
 ) -> Org:
-    org = Org(uuid.uuid4(), uuid.uuid4())
     config = ImapConfig(
         host=dovecot.host,
         port=dovecot.port,
@@ -54,21 +52,7 @@ async def mailbox_org(
         smtp_starttls=False,
         from_address=user,
     )
-    async with runtime.sessions() as s, s.begin():
-        s.add(Organization(id=org.id, name="Mail Co", slug=f"mail-{org.id.hex[:12]}"))
-        await s.flush()
-        row = Integration(
-            id=org.integration_id,
-            organization_id=org.id,
-            name="Support inbox",
-            type="imap",
-            status="active",
-            health={},
-            state={},
-        )
-        seal_config(row, config, runtime.secret_box)
-        s.add(row)
-    return org
+    return await make_org(runtime, "imap", config)
 
 
 async def test_an_email_becomes_a_conversation_and_the_reply_threads_both_ways(

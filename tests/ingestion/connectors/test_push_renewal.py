@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from nats.js import JetStreamContext
 from pydantic import SecretStr
 
 from api.runtime import Runtime
-from ingestion.connections import Connections, seal_config
+from ingestion.connections import Connections
 from ingestion.connectors.outlook import OutlookConfig
 from ingestion.pollers import PollerRunner
-from store.tables import Integration, Organization
+from store.tables import Integration
 from tests.fakes.graph import GraphFake
 from tests.fakes.http_server import serve_app
 from tests.fakes.oauth_server import OAuthServer
+from tests.ingestion.conftest import make_org
 
 
 async def test_the_graph_subscription_is_created_then_left_alone_until_it_nears_expiry(
     runtime: Runtime, js: JetStreamContext
 ) -> None:
     fake = GraphFake(oauth=OAuthServer())
-    org_id, integration_id = uuid.uuid4(), uuid.uuid4()
     with serve_app(fake.app()) as url:
         config = OutlookConfig(
             client_id=fake.oauth.client_id,
@@ -35,20 +34,8 @@ async def test_the_graph_subscription_is_created_then_left_alone_until_it_nears_
             email_address=fake.address,
             client_state=SecretStr("client-state-secret-123"),
         )
-        async with runtime.sessions() as s, s.begin():
-            s.add(Organization(id=org_id, name="O365", slug=f"o365-{org_id.hex[:12]}"))
-            await s.flush()
-            row = Integration(
-                id=integration_id,
-                organization_id=org_id,
-                name="Outlook",
-                type="outlook",
-                status="active",
-                health={},
-                state={},
-            )
-            seal_config(row, config, runtime.secret_box)
-            s.add(row)
+        org = await make_org(runtime, "outlook", config)
+        integration_id = org.integration_id
 
         async def jetstream() -> JetStreamContext:
             return js
