@@ -1,0 +1,1 @@
+"""The cost-aware router: provider adapters, prices, policies, budgets, failover and spend."""

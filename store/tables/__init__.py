@@ -4,6 +4,7 @@ from store.base import Base
 from store.tables.identity import ApiKey, Invitation, Organization, RefreshToken, User
 from store.tables.inbox import Contact, Conversation, Draft, Integration, LabelCorrection, Message
 from store.tables.operations import AIModel, AnalyticsEvent, AuditLog, ProviderUsage, Workflow
+from store.tables.routing import KbArticle, RoutingPolicy
 
 __all__ = [
     "AIModel",
@@ -16,11 +17,13 @@ __all__ = [
     "Draft",
     "Integration",
     "Invitation",
+    "KbArticle",
     "LabelCorrection",
     "Message",
     "Organization",
     "ProviderUsage",
     "RefreshToken",
+    "RoutingPolicy",
     "User",
     "Workflow",
 ]

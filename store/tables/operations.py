@@ -104,5 +104,12 @@ class ProviderUsage(IdMixin, OrgScoped, Base):
     )
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), default=Decimal(0))
+    estimated_cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), default=Decimal(0))
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # The providers tried before this one in the same request, in order ("openai:gpt-4o-mini").
+    fallback_path: Mapped[list[str]] = mapped_column(default=list)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,200 @@
+"""The router against the three provider fakes, through the official SDKs: decisions, failover,
+circuit breakers, PII masking, prices, budgets and the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from api.runtime import Runtime
+from routing.contract import ChatMessage
+from routing.ledger_flush import LedgerFlusher
+from routing.pricebook import UnknownModel, default_price_book
+from routing.router import Refused, Router, RouteRequest
+from store.errors import BadInput, BudgetExceeded
+from tests.fakes.llm import Fault
+from tests.routing.conftest import Fakes, ledger_rows, make_org
+
+pytestmark = pytest.mark.usefixtures("db")
+HELLO = [ChatMessage("user", "Where is my order #12345? It was due on Monday.")]
+
+
+def policy(fakes: Fakes, models: list[str], **task: object) -> dict[str, object]:
+    return {
+        "providers": fakes.providers(),
+        "tasks": {"draft": {"models": models, **task}},
+        "budgets": {"daily_usd": 100, "monthly_usd": 1000},
+    }
+
+
+async def test_preference_order_and_fallback_on_5xx(
+    router: Router, runtime: Runtime, llm: Fakes, ledger: LedgerFlusher
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]))
+    llm.openai.faults.always(Fault(status=500))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert (result.provider, result.fallback_path) == ("anthropic", ["openai:gpt-4o-mini"])
+    assert len(llm.openai.requests) == 2  # one retry, then the next provider
+    assert result.completion.text == llm.anthropic.reply
+    await ledger.drain()
+    rows = await ledger_rows(runtime, org)
+    assert [(r.provider, r.status) for r in rows] == [("openai", "error"), ("anthropic", "ok")]
+    usage = result.completion.usage
+    rate = default_price_book().rate("anthropic:claude-haiku-4-5")
+    assert float(rows[1].cost_usd) == pytest.approx(
+        rate.cost_micros(usage.input_tokens, usage.output_tokens) / 1e6
+    )
+    assert rows[1].fallback_path == ["openai:gpt-4o-mini"]
+    assert "preference order" in (rows[1].reason or "")
+
+
+async def test_cheapest_strategy_picks_the_cheapest_meeting_the_tier(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    models = ["anthropic:claude-sonnet-4-5", "openai:gpt-4o-mini", "google:gemini-2.5-flash"]
+    org = await make_org(runtime, policy(llm, models, strategy="cheapest", quality="standard"))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.model_id == "openai:gpt-4o-mini"
+    assert "cheapest meeting standard" in result.reason
+
+
+async def test_retry_after_is_honoured_on_the_same_provider(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]))
+    llm.openai.faults.push(Fault(status=429, retry_after="0.3"))
+    started = time.perf_counter()
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.provider == "openai" and not result.fallback_path
+    assert time.perf_counter() - started >= 0.3
+    assert len(llm.openai.requests) == 2 and not llm.anthropic.requests
+
+
+async def test_a_long_retry_after_moves_on_at_once(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "google:gemini-2.5-flash"]))
+    llm.openai.faults.push(Fault(status=429, retry_after="30"))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.provider == "google" and len(llm.openai.requests) == 1
+
+
+async def test_timeouts_fail_over(router: Router, runtime: Runtime, llm: Fakes) -> None:
+    models = ["google:gemini-2.5-flash", "openai:gpt-4o-mini"]
+    org = await make_org(runtime, policy(llm, models, timeout_s=0.3))
+    llm.google.faults.always(Fault(delay_s=2))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.provider == "openai"
+
+
+@pytest.mark.parametrize("fault", [Fault(refusal=True), Fault(status=400)])
+async def test_no_fallback_on_a_refusal_or_a_bad_request(
+    router: Router, runtime: Runtime, llm: Fakes, fault: Fault
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]))
+    llm.openai.faults.push(fault)
+    with pytest.raises(BadInput) as caught:
+        await router.complete(RouteRequest(org, "draft", HELLO))
+    assert isinstance(caught.value, Refused) == fault.refusal
+    assert not llm.anthropic.requests
+
+
+async def test_never_the_same_provider_twice(router: Router, runtime: Runtime, llm: Fakes) -> None:
+    models = ["openai:gpt-4o-mini", "openai:gpt-4.1-mini", "anthropic:claude-haiku-4-5"]
+    org = await make_org(runtime, policy(llm, models))
+    llm.openai.faults.always(Fault(status=503))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.provider == "anthropic"
+    assert {r.body["model"] for r in llm.openai.requests} == {"gpt-4o-mini"}
+
+
+async def test_the_circuit_opens_then_a_probe_closes_it(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]))
+    llm.openai.faults.always(Fault(status=500))
+    for _ in range(2):
+        assert (await router.complete(RouteRequest(org, "draft", HELLO))).provider == "anthropic"
+    calls = len(llm.openai.requests)
+    assert calls == 3  # the breaker (threshold 3) opened during the second request
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert result.provider == "anthropic" and len(llm.openai.requests) == calls
+    assert "circuit open" in result.reason
+    llm.openai.faults.clear()
+    await asyncio.sleep(0.6)  # the cooldown: one probe goes through, succeeds, closes it
+    assert (await router.complete(RouteRequest(org, "draft", HELLO))).provider == "openai"
+
+
+async def test_unknown_models_and_missing_prices_are_refused(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
+    with pytest.raises(UnknownModel):
+        await router.complete(RouteRequest(org, "draft", HELLO, model="openai:gpt-9-turbo"))
+    assert not llm.openai.requests
+
+
+async def test_pii_is_masked_before_external_calls(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    text = "I'm Jane, mail me at jane.doe@example.com or call +44 20 7946 0958, card 4111 1111 1111 1111"
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
+    await router.complete(RouteRequest(org, "draft", [ChatMessage("user", text)]))
+    sent = str(llm.openai.last.body["messages"])
+    for secret in ("jane.doe@example.com", "7946 0958", "4111 1111 1111 1111"):
+        assert secret not in sent
+    unmasked = await make_org(runtime, {**policy(llm, ["openai:gpt-4o-mini"]), "mask_pii": False})
+    await router.complete(RouteRequest(unmasked, "draft", [ChatMessage("user", text)]))
+    assert "jane.doe@example.com" in str(llm.openai.last.body["messages"])
+
+
+async def test_over_budget_degrades_to_local_or_refuses(
+    router: Router, runtime: Runtime, llm: Fakes, ledger: LedgerFlusher
+) -> None:
+    tiny = {**policy(llm, ["openai:gpt-4o-mini", "local"]),
+            "budgets": {"daily_usd": 0.000001, "monthly_usd": 1}}  # fmt: skip
+    org = await make_org(runtime, tiny)
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert (result.provider, result.degraded) == ("local", "budget")
+    assert "daily limit reached" in result.reason and not llm.openai.requests
+    await ledger.drain()
+    assert [(r.provider, r.status) for r in await ledger_rows(runtime, org)] == [
+        ("local", "degraded")
+    ]
+    strict = {**tiny, "tasks": {"draft": {"models": ["openai:gpt-4o-mini"]}}}
+    with pytest.raises(BudgetExceeded):
+        await router.complete(RouteRequest(await make_org(runtime, strict), "draft", HELLO))
+
+
+async def test_without_keys_the_local_provider_answers_at_no_cost(
+    router: Router, runtime: Runtime
+) -> None:
+    org = await make_org(runtime, {})
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert (result.provider, result.cost_usd, result.degraded) == ("local", 0.0, None)
+    assert "no API key configured" in result.reason
+
+
+async def test_all_providers_down_degrades_to_local(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "google:gemini-2.5-flash",
+                                               "local"]))  # fmt: skip
+    llm.openai.faults.always(Fault(status=502))
+    llm.google.faults.always(Fault(status=503))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert (result.provider, result.degraded) == ("local", "providers_failed")
+    assert result.fallback_path == ["openai:gpt-4o-mini", "google:gemini-2.5-flash"]
+
+
+async def test_the_budget_is_settled_to_the_actual_cost(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    used = await router.budget.usage(org)
+    assert used["day_held"] == 0
+    assert used["day_spent"] == round(result.cost_usd * 1e6)
+    assert 0 < result.cost_usd < result.estimated_cost_usd
