@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,11 @@ from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.routers import ROUTERS
 from api.runtime import Probe, Runtime
 from ingestion.classifier import ClassifierBackend, InProcessClassifier
+from ingestion.events import budget_alert
+from routing.assemble import build_router
+from routing.backend import InProcessRouter, RouterBackend
+from routing.embedding import EmbedderBackend, InProcessEmbedder
+from routing.ledger_flush import LedgerFlusher
 from store.logs import configure_logging
 from store.settings import Settings, get_settings
 
@@ -30,6 +36,8 @@ def create_app(
     runtime: Runtime | None = None,
     probes: dict[str, Probe] | None = None,
     classifier: ClassifierBackend | None = None,
+    embedder: EmbedderBackend | None = None,
+    router_backend: RouterBackend | None = None,
 ) -> FastAPI:
     """Build the app. Pass `runtime` to share pools (tests); otherwise the lifespan builds one.
 
@@ -46,6 +54,8 @@ def create_app(
             app.state.runtime.classifier = classifier
         elif app.state.runtime.classifier is None:
             app.state.runtime.classifier = InProcessClassifier(settings.org_models_dir)
+        _attach_embedder(app.state.runtime, embedder)
+        flusher = attach_router(app.state.runtime, router_backend)
         if owned:
             # Everything built so far lives for the whole process: keep it out of the garbage
             # collector's scans, and collect young objects less often (fewer latency spikes).
@@ -54,9 +64,12 @@ def create_app(
             gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
         if owned:
             await app.state.runtime.connect_nats()
+        flushing = asyncio.create_task(flusher.run()) if flusher else None
         try:
             yield
         finally:
+            if flushing is not None:
+                flushing.cancel()
             if owned:
                 await app.state.runtime.close()
 
@@ -86,3 +99,36 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
     return app
+
+
+def _attach_embedder(runtime: Runtime, embedder: EmbedderBackend | None) -> None:
+    """The given embedder, else one sharing the in-process classifier's encoder (one copy of
+    the model per process), else its own."""
+    if embedder is not None:
+        runtime.embedder = embedder
+    elif runtime.embedder is None:
+        classifier = runtime.classifier
+        shared = classifier._loaded if isinstance(classifier, InProcessClassifier) else None
+        runtime.embedder = InProcessEmbedder(loader=shared)
+
+
+def attach_router(runtime: Runtime, router: RouterBackend | None) -> LedgerFlusher | None:
+    """The given (handle-backed) router, else one in this process with its ledger flusher."""
+    if router is not None:
+        runtime.router = router
+        return None
+    if runtime.router is not None:
+        return None
+
+    async def alert(org_id: str, crossed: list[str], usage: dict[str, int]) -> None:
+        await budget_alert(await runtime.jetstream(), org_id, crossed, usage)
+
+    local, store, flusher = build_router(
+        redis=runtime.redis,
+        sessions=runtime.sessions,
+        box=runtime.secret_box,
+        embedder=runtime.embedder,
+        on_alert=alert,
+    )
+    runtime.router, runtime.policy_store = InProcessRouter(local), store
+    return flusher

@@ -75,6 +75,10 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     runtime: Runtime = request.app.state.runtime
     principal = await principals.resolve(runtime, session, _credential(request))
     request.state.org_id = str(principal.org_id)
+    if session.in_transaction():
+        # A cache miss read the database: hand the connection back now, not after the
+        # response (a proxied LLM call can take seconds; connections are scarce).
+        await session.commit()
     return principal
 
 

@@ -30,6 +30,42 @@ _HTTP_CODES = {
 }
 
 
+# The OpenAI-compatible routes answer in OpenAI's error shape, which its SDKs parse.
+OPENAI_PREFIX = "/v1/"
+_OPENAI_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "insufficient_quota",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "invalid_request_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def openai_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    kind = _OPENAI_TYPES.get(status, "api_error")
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    if request.url.path.startswith(OPENAI_PREFIX):
+        return openai_error(status, code, message, headers)
+    return error_response(status, code, message, details, headers)
+
+
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -44,7 +80,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _switchboard(_: Request, exc: Exception) -> JSONResponse:
+async def _switchboard(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SwitchboardError)
     headers = {}
     if isinstance(exc, RateLimited | Retriable):
@@ -53,7 +89,7 @@ async def _switchboard(_: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if exc.status >= 500:
         log.error("request_failed", code=exc.code, error=exc.message)
-    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    return _respond(request, exc.status, exc.code, exc.message, exc.details, headers)
 
 
 def _clean(errors: list[Any]) -> list[dict[str, Any]]:
@@ -64,25 +100,27 @@ def _clean(errors: list[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _clean(list(exc.errors()))
     if any(e["type"] == "json_invalid" for e in errors):
-        return error_response(400, "malformed_json", "request body is not valid JSON", errors)
+        return _respond(request, 400, "malformed_json", "request body is not valid JSON", errors)
     fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "body" for e in errors[:5])
-    return error_response(422, "validation_error", f"invalid request: check {fields}", errors)
+    status = 400 if request.url.path.startswith(OPENAI_PREFIX) else 422
+    return _respond(request, status, "validation_error", f"invalid request: check {fields}", errors)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, None, dict(exc.headers or {}))
+    return _respond(request, exc.status_code, code, message, None, dict(exc.headers or {}))
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "internal error; quote the request id to support")
+    message = "internal error; quote the request id to support"
+    return _respond(request, 500, "internal_error", message)
 
 
 def install_error_handlers(app: FastAPI) -> None:

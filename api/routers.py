@@ -12,12 +12,16 @@ from api.contacts.routes import router as contacts
 from api.conversations.routes import messages_router
 from api.conversations.routes import router as conversations
 from api.deadletters.routes import router as deadletters
+from api.drafts.routes import router as drafts
 from api.events.ws import router as events_ws
 from api.inbound.routes import router as inbound
 from api.integrations.oauth import router as oauth
 from api.integrations.routes import connectors_router
 from api.integrations.routes import router as integrations
+from api.kb.routes import router as kb
+from api.llm.routes import router as llm
 from api.organizations.routes import router as organization
+from api.routing.routes import router as routing
 from api.users.routes import router as users
 from api.webhooks.routes import router as webhooks
 from api.workflows.routes import router as workflows
@@ -35,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     contacts,
     conversations,
     messages_router,
+    drafts,
     audit_log,
     classify,
     inbound,
@@ -42,4 +47,7 @@ ROUTERS: list[APIRouter] = [
     deadletters,
     events_ws,
     workflows,
+    kb,
+    routing,
+    llm,
 ]

@@ -18,6 +18,9 @@ from api.security.tokens import AccessTokens
 from ingestion.classifier import ClassifierBackend
 from ingestion.org_models import OrgModels
 from ingestion.streams import ensure_streams
+from routing.backend import RouterBackend
+from routing.embedding import EmbedderBackend
+from routing.policies import PolicyStore
 from store.cache import create_redis
 from store.crypto import SecretBox
 from store.db import create_engine_from, session_factory
@@ -42,6 +45,11 @@ class Runtime:
     extra_probes: dict[str, Probe] = field(default_factory=dict)
     # Serve attaches a handle-backed classifier; without Serve the models run in-process.
     classifier: ClassifierBackend | None = None
+    # The knowledge base's encoder: the Serve Embedder through a handle, or in-process.
+    embedder: EmbedderBackend | None = None
+    # The router: the Serve `Router` deployment through a handle, or one in this process.
+    router: RouterBackend | None = None
+    policy_store: PolicyStore | None = None
     org_models: OrgModels = field(default_factory=OrgModels)
     _nats_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -88,6 +96,9 @@ class Runtime:
         return self.nats.jetstream()
 
     async def close(self) -> None:
+        closer = getattr(self.router, "aclose", None)
+        if closer is not None:
+            await closer()
         if self.nats is not None and not self.nats.is_closed:
             await self.nats.close()
         await self.redis.aclose()

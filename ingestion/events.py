@@ -22,7 +22,9 @@ EventKind = Literal[
     "message.outbound",
     "draft.requested",
     "draft.created",
+    "draft.failed",
     "conversation.updated",
+    "budget.alert",
 ]
 
 
@@ -50,3 +52,21 @@ async def emit(js: JetStreamContext, event: Event) -> int:
         js, event.subject, orjson.dumps(event.model_dump(mode="json")), msg_id=f"ev:{event.id}"
     )
     return int(ack.seq)
+
+
+async def budget_alert(
+    js: JetStreamContext, org_id: str, crossed: list[str], usage: dict[str, int]
+) -> None:
+    """A budget threshold was crossed (`daily:soft`, `monthly:hard`, …): tell the org's admins.
+    Each threshold is crossed by exactly one settlement, so the id is per day and threshold."""
+    day = datetime.now(UTC).date().isoformat()
+    for threshold in crossed:
+        await emit(
+            js,
+            Event(
+                id=event_id("budget.alert", org_id, f"{threshold}:{day}"),
+                kind="budget.alert",
+                organization_id=uuid.UUID(org_id),
+                data={"threshold": threshold, **{k: v / 1e6 for k, v in usage.items()}},
+            ),
+        )

@@ -25,3 +25,7 @@ class InProcessRouter:
 
     def stream(self, call: RouteRequest) -> AsyncIterator[StreamItem]:
         return route_stream(self.router, call)
+
+    async def aclose(self) -> None:
+        for provider in self.router.providers.values():
+            await provider.aclose()

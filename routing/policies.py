@@ -6,6 +6,7 @@ version counter in Redis at most every `ttl_s`, so a saved policy applies within
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -133,7 +134,10 @@ def _errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 class PolicyStore:
-    """The router's source of policies: cached per process, refreshed when the version moves."""
+    """The router's source of policies: cached per process, refreshed when the version moves.
+
+    With `ttl_s=0` (the default) every call reads the version (one Redis GET), so a saved
+    policy applies to the very next call in every process."""
 
     def __init__(
         self,
@@ -141,10 +145,11 @@ class PolicyStore:
         redis: Redis,
         box: SecretBox,
         *,
-        ttl_s: float = 0.5,
+        ttl_s: float = 0.0,
     ) -> None:
         self._sessions, self._redis, self._box, self._ttl = sessions, redis, box, ttl_s
         self._cache: dict[str, tuple[float, str, ResolvedPolicy]] = {}
+        self._loading: dict[tuple[str, str], asyncio.Future[ResolvedPolicy]] = {}
 
     async def get(self, org_id: str) -> ResolvedPolicy:
         now = time.monotonic()
@@ -158,11 +163,30 @@ class PolicyStore:
         if cached is not None and cached[1] == version != "unknown":
             self._cache[org_id] = (now, version, cached[2])
             return cached[2]
-        async with self._sessions() as session:
-            policy, keys, _ = await load(session, org_id=uuid.UUID(org_id), box=self._box)
-        resolved = ResolvedPolicy(policy, keys)
+        resolved = await self._load_once(org_id, version)
         self._cache[org_id] = (now, version, resolved)
         return resolved
+
+    async def _load_once(self, org_id: str, version: str) -> ResolvedPolicy:
+        """Concurrent misses for one org and version share one database read (a burst of
+        first calls must not take a connection each)."""
+        key = (org_id, version)
+        pending = self._loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[ResolvedPolicy] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            async with self._sessions() as session:
+                policy, keys, _ = await load(session, org_id=uuid.UUID(org_id), box=self._box)
+            future.set_result(ResolvedPolicy(policy, keys))
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
+            raise
+        finally:
+            del self._loading[key]
+        return future.result()
 
 
 async def announce(redis: Redis, org_id: uuid.UUID) -> None:

@@ -105,8 +105,10 @@ class RoutingPolicy(_Strict):
 
     @model_validator(mode="after")
     def _fill_tasks(self) -> RoutingPolicy:
+        # Tasks left out get the default chain, minus providers the residency rule excludes.
+        defaults = [m for m in DEFAULT_MODELS if self.allows(m)] or [LOCAL]
         for task in TASKS:
-            self.tasks.setdefault(task, TaskPolicy())
+            self.tasks.setdefault(task, TaskPolicy(models=list(defaults)))
         return self
 
     def task(self, task: Task | str) -> TaskPolicy:

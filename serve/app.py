@@ -18,6 +18,7 @@ from ray.serve.handle import DeploymentHandle
 from models.bundle import DEFAULT_BUNDLE
 from serve.autoscaling import autoscaling
 from serve.models import Classifier, Embedder
+from serve.router import Router
 
 APP_NAME = "switchboard"
 
@@ -47,6 +48,11 @@ class ServeAppConfig(BaseSettings):
     classifier_num_cpus: float = Field(default=0.25, gt=0)
     classifier_max_ongoing_requests: int = Field(default=64, ge=1)
     classifier_max_queued_requests: int = Field(default=256, ge=1)
+
+    # Two replicas: budgets are atomic in Redis, so they route as one; a restart loses nothing.
+    router_replicas: int = Field(default=2, ge=1)
+    router_num_cpus: float = Field(default=0.25, gt=0)
+    router_max_ongoing_requests: int = Field(default=512, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> ServeAppConfig:
@@ -87,20 +93,39 @@ class _ServeProbe:
 class Ingress:
     """The HTTP front door: every /api route, the docs, health and metrics."""
 
-    def __init__(self, classifier: DeploymentHandle[Any] | None = None) -> None:
+    def __init__(
+        self,
+        classifier: DeploymentHandle[Any] | None = None,
+        embedder: DeploymentHandle[Any] | None = None,
+        router: DeploymentHandle[Any] | None = None,
+    ) -> None:
         self._classifier = classifier
+        self._embedder = embedder
+        self._router = router
 
     def __serve_build_asgi_app__(self) -> Any:
         """Runs on each replica after __init__: the app reads the replica's environment."""
         from api.app import create_app
-        from serve.handles import GatheringClassifier, HandleClassifier
+        from serve.handles import (
+            GatheringClassifier,
+            HandleClassifier,
+            HandleEmbedder,
+            HandleRouter,
+        )
 
         backend = (
             GatheringClassifier(HandleClassifier(self._classifier))
             if self._classifier is not None
             else None
         )
-        return create_app(probes={"serve": _ServeProbe(APP_NAME)}, classifier=backend)
+        embedder = HandleEmbedder(self._embedder) if self._embedder is not None else None
+        router = HandleRouter(self._router) if self._router is not None else None
+        return create_app(
+            probes={"serve": _ServeProbe(APP_NAME)},
+            classifier=backend,
+            embedder=embedder,
+            router_backend=router,
+        )
 
 
 def _options(config: ServeAppConfig, name: str, replicas: int, **options: Any) -> dict[str, Any]:
@@ -111,11 +136,13 @@ def _options(config: ServeAppConfig, name: str, replicas: int, **options: Any) -
 
 
 def build_app(config: ServeAppConfig | None = None) -> Application:
-    """Ingress → Classifier → Embedder, each sized by the config."""
+    """Ingress → Classifier → Embedder (and Ingress → Embedder for the knowledge base), each
+    sized by the config."""
     config = config or ServeAppConfig()
     embedder: Any = Embedder
     classifier: Any = Classifier
     ingress: Any = Ingress
+    router_deployment: Any = Router
     encoder = embedder.options(
         **_options(
             config,
@@ -142,6 +169,15 @@ def build_app(config: ServeAppConfig | None = None) -> Application:
             max_queued_requests=config.classifier_max_queued_requests,
         )
     ).bind(encoder, config.bundle_dir, config.org_models_dir)
+    routes = router_deployment.options(
+        **_options(
+            config,
+            "Router",
+            config.router_replicas,
+            ray_actor_options={"num_cpus": config.router_num_cpus},
+            max_ongoing_requests=config.router_max_ongoing_requests,
+        )
+    ).bind(encoder)
     front = ingress.options(
         **_options(
             config,
@@ -150,7 +186,7 @@ def build_app(config: ServeAppConfig | None = None) -> Application:
             ray_actor_options={"num_cpus": config.ingress_num_cpus},
             max_ongoing_requests=config.ingress_max_ongoing_requests,
         )
-    ).bind(heads)
+    ).bind(heads, embedder=encoder, router=routes)
     return cast(Application, front)
 
 

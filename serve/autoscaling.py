@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 PRESETS: dict[str, dict[str, dict[str, Any] | None]] = {
-    "fixed": {"Ingress": None, "Embedder": None, "Classifier": None},
+    "fixed": {"Ingress": None, "Embedder": None, "Classifier": None, "Router": None},
     "elastic": {
         "Ingress": {
             "min_replicas": 1,
@@ -32,6 +32,14 @@ PRESETS: dict[str, dict[str, dict[str, Any] | None]] = {
             "max_replicas": 8,
             "target_ongoing_requests": 32,
             "upscale_delay_s": 5,
+            "downscale_delay_s": 300,
+        },
+        # Router calls mostly wait on providers: many in flight per replica is cheap.
+        "Router": {
+            "min_replicas": 2,
+            "max_replicas": 8,
+            "target_ongoing_requests": 128,
+            "upscale_delay_s": 10,
             "downscale_delay_s": 300,
         },
     },

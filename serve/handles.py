@@ -1,17 +1,23 @@
-"""The API's classifier backend over a Serve handle: overload becomes a 503 with Retry-After."""
+"""The API's classifier and embedder backends over Serve handles: overload becomes a 503 with
+Retry-After."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import numpy as np
 from ray.exceptions import RayActorError, RayTaskError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 
 from models.contract import Classification
-from store.errors import Retriable
+from models.heads import FloatArray
+from routing.embedding import embedder_name, normalized
+from routing.router import RouteRequest, RouteResult
+from routing.streaming import StreamItem
+from store.errors import Retriable, SwitchboardError
 
 
 class HandleClassifier:
@@ -87,3 +93,57 @@ class GatheringClassifier:
             if not future.done():
                 future.set_result(results[start : start + len(chunk)])
             start += len(chunk)
+
+
+class HandleEmbedder:
+    """Calls the `Embedder` deployment's `encode`: the knowledge base's vectors, from the same
+    replicas (and the same batches) that serve classification."""
+
+    def __init__(self, handle: DeploymentHandle[Any], *, name: str | None = None) -> None:
+        self.handle = handle
+        # The deployment serves the default bundle's encoder unless configured otherwise.
+        self.name = name or embedder_name()
+
+    async def embed(self, texts: Sequence[str]) -> FloatArray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        try:
+            vectors: FloatArray = await self.handle.encode.remote(list(texts))
+        except BackPressureError as exc:
+            raise Retriable("the embedder is at capacity; retry shortly", retry_after=1) from exc
+        except (DeploymentUnavailableError, RayActorError) as exc:
+            raise Retriable("the embedder is restarting; retry shortly", retry_after=2) from exc
+        return normalized(vectors)
+
+
+class HandleRouter:
+    """Calls the `Router` deployment; the router's own errors reach the caller as themselves."""
+
+    def __init__(self, handle: DeploymentHandle[Any]) -> None:
+        self.handle = handle
+        self.streaming = handle.options(stream=True)
+
+    async def complete(self, call: RouteRequest) -> RouteResult:
+        try:
+            result: RouteResult = await self.handle.complete.remote(call)
+        except Exception as exc:
+            raise _router_error(exc) from None
+        return result
+
+    async def stream(self, call: RouteRequest) -> AsyncIterator[StreamItem]:
+        try:
+            items: Any = self.streaming.stream.remote(call)
+            async for item in items:
+                yield item
+        except Exception as exc:
+            raise _router_error(exc) from None
+
+
+def _router_error(exc: Exception) -> Exception:
+    if isinstance(exc, RayTaskError) and isinstance(exc.cause, SwitchboardError):
+        return exc.cause
+    if isinstance(exc, BackPressureError):
+        return Retriable("the router is at capacity; retry shortly", retry_after=1)
+    if isinstance(exc, DeploymentUnavailableError | RayActorError):
+        return Retriable("the router is restarting; retry shortly", retry_after=2)
+    return exc

@@ -15,12 +15,14 @@ from nats.js import JetStreamContext
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.app import create_app
+from api.app import attach_router, create_app
 from api.deps import get_session
 from api.runtime import Runtime
 from ingestion.classifier import InProcessClassifier
 from ingestion.streams import ensure_streams
 from models.service import ClassifierService
+from routing.embedding import InProcessEmbedder
+from routing.ledger_flush import LedgerFlusher
 from store import migrate
 from store.settings import Settings
 from training.embedder import ensure as ensure_embedder
@@ -85,9 +87,17 @@ async def runtime(
 ) -> AsyncIterator[Runtime]:
     rt = Runtime.build(settings)
     rt.classifier = InProcessClassifier(settings.org_models_dir, service=classifier_service)
+    rt.embedder = InProcessEmbedder(service=classifier_service)
+    attach_router(rt, None)  # in-process; tests move the ledger with `ledger.drain()`
     await rt.connect_nats()
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="session")
+def ledger(runtime: Runtime) -> LedgerFlusher:
+    """Moves spend-ledger rows from Redis into PostgreSQL when a test calls `drain()`."""
+    return LedgerFlusher(runtime.redis, runtime.sessions)
 
 
 @pytest.fixture(scope="session")

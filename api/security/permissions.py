@@ -34,6 +34,8 @@ MEMBER_WRITE = frozenset(
         "write:drafts",
         "write:labels",
         "inbound",
+        # The OpenAI-compatible endpoint: calls that may spend the organization's budget.
+        "llm",
     }
 )
 GRANTABLE = frozenset({"train:models", "promote:models", "write:routing"})

@@ -139,7 +139,10 @@ async def test_unknown_models_and_missing_prices_are_refused(
 async def test_pii_is_masked_before_external_calls(
     router: Router, runtime: Runtime, llm: Fakes
 ) -> None:
-    text = "I'm Jane, mail me at jane.doe@example.com or call +44 20 7946 0958, card 4111 1111 1111 1111"
+    text = (
+        "I'm Jane, mail me at jane.doe@example.com or call +44 20 7946 0958, "
+        "card 4111 1111 1111 1111"
+    )
     org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
     await router.complete(RouteRequest(org, "draft", [ChatMessage("user", text)]))
     sent = str(llm.openai.last.body["messages"])
