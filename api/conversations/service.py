@@ -138,6 +138,31 @@ async def add_outbound(
 ) -> Message:
     """An agent's reply, stored `queued` for the channel's connector to deliver (ingestion), or
     `sent` at once where the channel has nowhere to deliver (the client reads it here)."""
+    message = await stage_outbound(
+        session, principal=principal, conversation_id=conversation_id, body=body, box=box
+    )
+    record(
+        session,
+        principal,
+        client,
+        "message.create",
+        message,
+        details={"conversation_id": str(message.conversation_id)},
+    )
+    await session.commit()
+    return message
+
+
+async def stage_outbound(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    body: MessageCreate,
+    box: SecretBox,
+) -> Message:
+    """The reply of `add_outbound`, added and flushed in the caller's transaction (not committed,
+    not audited), so that other writes (a draft's approval) commit with it or not at all."""
     conversation = await get_scoped(
         session, Conversation, principal.org_id, conversation_id, for_update=True
     )
@@ -159,15 +184,6 @@ async def add_outbound(
     session.add(message)
     conversation.last_message_at = now
     await session.flush()
-    record(
-        session,
-        principal,
-        client,
-        "message.create",
-        message,
-        details={"conversation_id": str(conversation.id)},
-    )
-    await session.commit()
     return message
 
 

@@ -1,0 +1,1 @@
+"""AI reply drafts: agents list, approve (possibly edited, then sent) or reject them."""

@@ -1,0 +1,1 @@
+"""/api/v1/kb: the knowledge base drafts are written from."""
