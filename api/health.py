@@ -7,10 +7,12 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from api.errors import error_response
 from api.runtime import Runtime, with_timeout
+from routing import metrics as router_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -68,5 +70,11 @@ async def _serve_absent() -> str | None:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    """This process's metrics, plus the router's, which every process counts in Redis."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        shared = await asyncio.wait_for(router_metrics.exposition(runtime.redis), 2)
+    except (TimeoutError, OSError, RedisError):
+        shared = b"# router metrics unavailable: Redis unreachable\n"
+    return Response(generate_latest() + shared, media_type=CONTENT_TYPE_LATEST)

@@ -147,6 +147,7 @@ class Budget:
             _keys(lease.org_id, datetime.now(UTC))[2],
             lease.key,
             LEDGER_STREAM,
+            "sb:metrics:budget",
         ]
         args: list[Any] = [
             actual,
@@ -154,6 +155,7 @@ class Budget:
             LEDGER_MAXLEN,
             *limits.args()[:2],
             limits.soft_ratio,
+            lease.org_id,
             *(orjson.dumps(r) for r in rows),
         ]
         result = await self._run(self._settle, keys, args)

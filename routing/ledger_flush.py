@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from routing import metrics
 from routing.budget import LEDGER_STREAM
 from store.tables import ProviderUsage
 
@@ -123,10 +124,19 @@ class LedgerFlusher:
     async def _store(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        stmt = insert(ProviderUsage).values([to_record(r) for r in rows])
+        stmt = (
+            insert(ProviderUsage)
+            .values([to_record(r) for r in rows])
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ProviderUsage.id)
+        )
         async with self._sessions() as session:
-            await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+            stored = {str(i) for i in (await session.execute(stmt)).scalars()}
             await session.commit()
+        # Count only rows stored now: a row moved twice is counted once, like it is stored once.
+        pipe = self._redis.pipeline(transaction=False)
+        metrics.count(pipe, (r for r in rows if r["id"] in stored))
+        await pipe.execute()
 
     async def _ensure_group(self) -> None:
         if self._ready:

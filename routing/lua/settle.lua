@@ -1,7 +1,8 @@
 -- Settle a lease: release what it held, book what was actually spent, append the ledger rows.
--- KEYS: 1 day hash, 2 month hash, 3 leases zset, 4 this lease's hash, 5 ledger stream
+-- KEYS: 1 day hash, 2 month hash, 3 leases zset, 4 this lease's hash, 5 ledger stream,
+--       6 budget-remaining metrics hash
 -- ARGV: 1 actual micro-dollars, 2 task, 3 ledger max length, 4 day limit, 5 month limit,
---       6 soft ratio, 7.. one JSON ledger row each
+--       6 soft ratio, 7 org id, 8.. one JSON ledger row each
 -- Money actually spent is booked even if the lease already expired (the spend happened).
 local actual = tonumber(ARGV[1])
 local task = ARGV[2]
@@ -23,8 +24,14 @@ local month_after = redis.call('HINCRBY', KEYS[2], 'spent', actual)
 redis.call('HINCRBY', KEYS[2], 'spent:' .. task, actual)
 redis.call('EXPIRE', KEYS[1], 259200)
 redis.call('EXPIRE', KEYS[2], 3456000)
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'row', ARGV[i])
+end
+if tonumber(ARGV[4]) >= 0 then
+  redis.call('HSET', KEYS[6], ARGV[7] .. '|daily', tonumber(ARGV[4]) - day_after)
+end
+if tonumber(ARGV[5]) >= 0 then
+  redis.call('HSET', KEYS[6], ARGV[7] .. '|monthly', tonumber(ARGV[5]) - month_after)
 end
 -- Which thresholds this settlement crossed: exactly one settlement crosses each.
 local crossed = {}

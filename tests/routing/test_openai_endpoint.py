@@ -28,6 +28,7 @@ class Client:
     headers: dict[str, str]
     sdk: openai.AsyncOpenAI
     base: str
+    org_id: str
 
     async def policy(self, document: dict[str, Any]) -> dict[str, Any]:
         r = await self.http.put("/api/v1/routing/policy", headers=self.headers, json=document)
@@ -41,7 +42,7 @@ async def client(runtime: Runtime) -> AsyncIterator[Client]:
         tenant = await register(http)
         key = await api_key(http, tenant.headers, scopes=["llm"])
         sdk = openai.AsyncOpenAI(base_url=f"http://{host}/v1", api_key=key, max_retries=0)
-        yield Client(http, tenant.headers, sdk, f"http://{host}")
+        yield Client(http, tenant.headers, sdk, f"http://{host}", tenant.org_id)
         await sdk.close()
 
 
@@ -214,3 +215,20 @@ async def test_members_cannot_set_the_policy_and_malformed_bodies_get_400(client
     assert (
         await client.http.get("/api/v1/routing/policy", headers=member.headers)
     ).status_code == 200
+
+
+async def test_prometheus_metrics_count_calls_fallbacks_spend_and_budget(
+    client: Client, llm: Fakes, ledger: LedgerFlusher
+) -> None:
+    await client.policy(chain(llm, "openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"))
+    llm.openai.faults.always(Fault(status=500))
+    await client.sdk.chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": "x"}]
+    )
+    await ledger.drain()
+    text = (await client.http.get("/metrics")).text
+    org_id = client.org_id
+    assert f'switchboard_router_errors_total{{org="{org_id}",provider="openai"}} 1.0' in text
+    assert f'switchboard_router_fallbacks_total{{org="{org_id}",task="draft"}} 1.0' in text
+    assert f'switchboard_router_budget_remaining_usd{{org="{org_id}",period="daily"}}' in text
+    assert f'switchboard_router_spend_usd_total{{org="{org_id}",provider="anthropic"}}' in text
