@@ -3,12 +3,14 @@ environment (`OPENAI_BASE_URL`/`OPENAI_API_KEY`, `ANTHROPIC_…`, `GEMINI_…` f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from routing.policy import RoutingPolicy
 from routing.providers.base import Endpoint
+from store.settings import Settings, get_settings
 
 ENV_PREFIX = {"openai": "OPENAI", "anthropic": "ANTHROPIC", "google": "GEMINI"}
 
@@ -20,17 +22,16 @@ class EnvEndpoints:
     endpoints: Mapping[str, Endpoint]
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> EnvEndpoints:
-        env = os.environ if environ is None else environ
-        return cls(
-            {
-                provider: Endpoint(
-                    base_url=env.get(f"{prefix}_BASE_URL") or None,
-                    api_key=env.get(f"{prefix}_API_KEY") or None,
-                )
-                for provider, prefix in ENV_PREFIX.items()
-            }
-        )
+    def from_settings(cls, settings: Settings | None = None) -> EnvEndpoints:
+        settings = settings or get_settings()
+        endpoints = {}
+        for provider, prefix in ENV_PREFIX.items():
+            key: SecretStr | None = getattr(settings, f"{prefix.lower()}_api_key")
+            endpoints[provider] = Endpoint(
+                base_url=getattr(settings, f"{prefix.lower()}_base_url") or None,
+                api_key=key.get_secret_value() if key else None,
+            )
+        return cls(endpoints)
 
 
 def resolve(

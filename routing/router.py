@@ -123,7 +123,7 @@ class Router:
         self.book = book or default_price_book()
         self.breakers = breakers or Breakers()
         self.retry = retry or RetryPolicy()
-        self.env = env or EnvEndpoints.from_environ()
+        self.env = env or EnvEndpoints.from_settings()
         self.on_alert = on_alert
         self.knowledge = knowledge
 

@@ -79,9 +79,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Deployment-wide provider endpoints; an organization's routing policy overrides them.
+    # Gemini's are the `google` provider's (model ids `google:<model>`).
     openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
     anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
     gemini_api_key: SecretStr | None = None
+    gemini_base_url: str | None = None
 
     @field_validator("secret_keys", "cors_origins", "trusted_proxies", mode="before")
     @classmethod
