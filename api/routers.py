@@ -11,6 +11,7 @@ from api.classify.routes import router as classify
 from api.contacts.routes import router as contacts
 from api.conversations.routes import messages_router
 from api.conversations.routes import router as conversations
+from api.conversations.summary import router as summaries
 from api.deadletters.routes import router as deadletters
 from api.drafts.routes import router as drafts
 from api.events.ws import router as events_ws
@@ -39,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     contacts,
     conversations,
     messages_router,
+    summaries,
     drafts,
     audit_log,
     classify,

@@ -245,7 +245,12 @@ class Router:
             max_tokens=decided.max_tokens,
             context=call.context or await self._chat_context(call),
         )
-        completion = await self.providers["local"].complete(request, decided.local.endpoint)
+        try:
+            completion = await self.providers["local"].complete(request, decided.local.endpoint)
+        except ProviderError as exc:  # e.g. classification: the local heads already answered
+            raise NoRoute(
+                f"the local provider cannot do {call.task}: {exc.message}", retry_after=60
+            ) from None
         row = self._row(prepared, decided.local, completion, 0, "ok", failed)
         row.latency_ms = int((time.perf_counter() - started) * 1000)
         if prepared.degraded:

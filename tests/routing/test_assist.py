@@ -1,0 +1,112 @@
+"""Low-confidence relabelling, translation and conversation summaries through the router."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from api.runtime import Runtime
+from routing.assist import assist, default_labels
+from routing.backend import InProcessRouter
+from routing.router import Router
+from store.tables import Contact, Conversation, Message, Organization
+from tests.conftest import register
+from tests.fakes.llm import Fault
+from tests.ingestion.live import live_app
+from tests.routing.conftest import Fakes, make_org
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def chain(llm: Fakes, task: str, *models: str) -> dict[str, Any]:
+    return {"providers": llm.providers(), "tasks": {task: {"models": list(models)}},
+            "escalation_threshold": 0.6}  # fmt: skip
+
+
+async def inbound(runtime: Runtime, org: str, text: str, **classification: Any) -> uuid.UUID:
+    org_id, conv_id, msg_id = uuid.UUID(org), uuid.uuid4(), uuid.uuid4()
+    async with runtime.sessions() as session, session.begin():
+        contact = Contact(organization_id=org_id, name="Ana", email=f"{conv_id.hex}@example.com")
+        session.add(contact)
+        await session.flush()
+        session.add(Conversation(id=conv_id, organization_id=org_id, contact_id=contact.id,
+                                 subject="Help", status="open", priority="normal",
+                                 channel="api"))  # fmt: skip
+        await session.flush()
+        session.add(Message(id=msg_id, organization_id=org_id, conversation_id=conv_id,
+                            direction="inbound", text=text, classification=classification))  # fmt: skip
+    return msg_id
+
+
+async def classification(runtime: Runtime, message_id: uuid.UUID) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        message = await session.get(Message, message_id)
+        assert message is not None and message.classification is not None
+        return dict(message.classification)
+
+
+async def test_an_unsure_label_is_asked_of_an_llm_once(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    labels = default_labels()
+    intent, category = labels["intent"][0], labels["category"][0]
+    org = await make_org(runtime, chain(llm, "classify_fallback", "openai:gpt-4o-mini"))
+    mid = await inbound(runtime, org, "hmm the thing from last week?",
+                        intent={"label": labels["intent"][1], "confidence": 0.31},
+                        category={"label": labels["category"][1], "confidence": 0.4},
+                        language={"label": "en", "confidence": 1.0})  # fmt: skip
+    llm.openai.faults.push(Fault(reply=json.dumps({"intent": intent, "category": category})))
+    outcome = await assist(runtime.sessions, InProcessRouter(router), router.policies,
+                           message_id=mid)  # fmt: skip
+    assert outcome is not None and outcome.done == ["escalation"]
+    found = await classification(runtime, mid)
+    assert found["intent"]["label"] == intent and found["category"]["label"] == category
+    assert found["intent"]["source"] == "openai:gpt-4o-mini"
+    assert found["assist"]["escalation"]["local"]["intent"] == labels["intent"][1]
+    assert "intent" in str(llm.openai.last.body["messages"])
+    again = await assist(runtime.sessions, InProcessRouter(router), router.policies, message_id=mid)
+    assert again is None and len(llm.openai.requests) == 1  # nothing paid twice
+
+
+async def test_a_foreign_message_is_translated_and_without_keys_nothing_is_invented(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, chain(llm, "translate", "google:gemini-2.5-flash", "local"))
+    spanish = {"intent": {"label": "x", "confidence": 0.99}, "language": {"label": "es"}}
+    mid = await inbound(runtime, org, "¿Dónde está mi pedido?", **spanish)
+    llm.google.faults.push(Fault(reply="Where is my order?"))
+    await assist(runtime.sessions, InProcessRouter(router), router.policies, message_id=mid)
+    translation = (await classification(runtime, mid))["assist"]["translation"]
+    assert translation["text"] == "Where is my order?" and translation["language"] == "en"
+    keyless = await make_org(runtime, {})
+    mid = await inbound(runtime, keyless, "¿Dónde está mi pedido?", **spanish)
+    await assist(runtime.sessions, InProcessRouter(router), router.policies, message_id=mid)
+    assert (await classification(runtime, mid))["assist"]["translation"]["status"] == "unavailable"
+
+
+async def test_a_conversation_summary_is_routed(runtime: Runtime, llm: Fakes) -> None:
+    async with live_app(runtime) as host, httpx.AsyncClient(base_url=f"http://{host}") as http:
+        tenant = await register(http)
+        policy = {"providers": llm.providers(),
+                  "tasks": {"summarize": {"models": ["anthropic:claude-haiku-4-5"]}}}  # fmt: skip
+        assert (await http.put("/api/v1/routing/policy", headers=tenant.headers,
+                               json=policy)).status_code == 200  # fmt: skip
+        mid = await inbound(runtime, tenant.org_id, "My parcel never arrived. Can you resend it?")
+        async with runtime.sessions() as session:
+            message = await session.get(Message, mid)
+            assert message is not None
+            conversation = message.conversation_id
+        r = await http.post(f"/api/v1/conversations/{conversation}/summary", headers=tenant.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"] == llm.anthropic.reply and r.json()["cost_usd"] > 0
+        assert "My parcel never arrived" in str(llm.anthropic.last.body)
+        other = await register(http)
+        r = await http.post(f"/api/v1/conversations/{conversation}/summary", headers=other.headers)
+        assert r.status_code == 404
+
+
+__all__ = ["Organization"]
