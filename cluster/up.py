@@ -163,11 +163,13 @@ def deploy(settings: Settings, stack: ExitStack) -> str:
 
 
 def start_ingestion(settings: Settings, pipeline_workers: int) -> None:
-    """Pipeline workers, pollers and outbound delivery as supervised Ray actors."""
+    """Pipeline workers, pollers, outbound delivery and the drafter as supervised Ray actors."""
+    from cluster.workers import start_drafting
     from cluster.workers import start_ingestion as start
 
-    log.info("starting %d pipeline workers, pollers and outbound delivery", pipeline_workers)
+    log.info("starting %d pipeline workers, pollers, outbound delivery, drafter", pipeline_workers)
     start(settings, pipeline_workers)
+    start_drafting(settings)
 
 
 def wait_until_ready(api_url: str, timeout_s: float = READY_TIMEOUT_S) -> None:

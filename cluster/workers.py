@@ -1,9 +1,11 @@
-"""The ingestion side of the cluster as supervised Ray actors: pipeline workers, pollers and
-outbound delivery. Ray restarts a dead actor (`max_restarts=-1`) and re-runs its `run` call on
-the new one (`max_task_retries=-1`); JetStream redelivers what the dead one had not acked.
+"""The ingestion side of the cluster as supervised Ray actors: pipeline workers, pollers,
+outbound delivery and the drafter. Ray restarts a dead actor (`max_restarts=-1`) and re-runs its
+`run` call on the new one (`max_task_retries=-1`); JetStream redelivers what the dead one had
+not acked.
 
 The logic lives in plain classes (`ingestion.pipeline`, `ingestion.pollers`,
-`ingestion.outbound`), tested in-process; these actors only wire them to settings and handles.
+`ingestion.outbound`, `cluster.drafter`), tested in-process; these actors only wire them to
+settings and handles.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import nats
 import ray
 from nats.js import JetStreamContext
 
+from cluster.drafter import ASSIST, DrafterConfig, DraftWorker
 from ingestion.classifier import ClassifierBackend, InProcessClassifier
 from ingestion.connections import Connections
 from ingestion.contract import InboundMessage
@@ -26,6 +29,9 @@ from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import PipelineWorker, WorkerConfig
 from ingestion.pollers import PollerRunner
 from ingestion.streams import ensure_streams
+from routing.assemble import knowledge_lookup
+from routing.policies import PolicyStore
+from store.cache import create_redis
 from store.crypto import SecretBox
 from store.db import create_engine_from, session_factory
 from store.settings import Settings
@@ -150,6 +156,40 @@ class ChannelsActor:
         self.stopping.set()
 
 
+@ray.remote(num_cpus=0.05, max_restarts=-1, max_task_retries=-1)
+class DraftActor:
+    """The drafter: requested drafts written by the Serve `Router`, with knowledge looked up
+    through the Serve `Embedder` (the same encoder replicas the API uses)."""
+
+    def __init__(self, settings: dict[str, Any], drafter: dict[str, Any] | None = None) -> None:
+        self.settings = Settings(**settings)
+        self.config = DrafterConfig(**(drafter or {}))
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> int:
+        from ray import serve
+
+        from serve.app import APP_NAME
+        from serve.handles import HandleEmbedder, HandleRouter
+
+        lower_priority(self.settings)
+        js = await connect_jetstream(self.settings)
+        sessions = session_factory(create_engine_from(self.settings))
+        router = HandleRouter(serve.get_deployment_handle("Router", app_name=APP_NAME))
+        embedder = HandleEmbedder(serve.get_deployment_handle("Embedder", app_name=APP_NAME))
+        lookup = knowledge_lookup(sessions, embedder)
+        redis = create_redis(self.settings)
+        policies = PolicyStore(sessions, redis, SecretBox(self.settings.secret_keys))
+        worker = DraftWorker(js, sessions, router, lookup, self.config)
+        assistant = DraftWorker(js, sessions, router, lookup, ASSIST, policies=policies,
+                                claims=redis)  # fmt: skip
+        await asyncio.gather(worker.run(self.stopping), assistant.run(self.stopping))
+        return worker.fulfilled
+
+    async def stop(self) -> None:
+        self.stopping.set()
+
+
 def settings_payload(settings: Settings) -> dict[str, Any]:
     """What an actor needs to rebuild the launcher's settings (secrets travel in the object
     store of a cluster we own, never in logs)."""
@@ -174,3 +214,12 @@ def start_ingestion(settings: Settings, pipeline_workers: int) -> list[Any]:
     # Held for the launcher's lifetime: an actor whose handles are all dropped is stopped.
     _HELD.extend([*workers, channels])
     return [w.run.remote() for w in workers] + [channels.run.remote()]
+
+
+def start_drafting(settings: Settings) -> Any:
+    """Start the drafter; returns the ref of its run."""
+    drafter = DraftActor.options(name="drafter", namespace=NAMESPACE).remote(  # type: ignore[attr-defined]
+        settings_payload(settings)
+    )
+    _HELD.append(drafter)  # held for the launcher's lifetime, like the ingestion actors
+    return drafter.run.remote()

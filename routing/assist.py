@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,10 +22,11 @@ from routing import prompts
 from routing.backend import RouterBackend
 from routing.contract import TaskContext
 from routing.router import PolicySource, RouteRequest, RouteResult
-from store.errors import SwitchboardError
+from store.errors import Retriable, SwitchboardError
 from store.tables import Message, Organization
 
 DEFAULT_AGENT_LANGUAGE = "en"
+CLAIM_S = 900  # longer than any routed call with its retries and fallbacks
 
 
 @dataclass
@@ -42,14 +44,22 @@ def default_labels() -> dict[str, list[str]]:
     return {"intent": intents, "category": sorted(set(bundle.categories.values()))}
 
 
+class AssistBusy(Retriable):
+    """Another worker is running this message's step now: ask again later."""
+
+    code = "assist_busy"
+
+
 async def assist(
     sessions: async_sessionmaker[AsyncSession],
     router: RouterBackend,
     policies: PolicySource,
     *,
     message_id: uuid.UUID,
+    claims: Redis | None = None,
 ) -> AssistOutcome | None:
-    """Run the steps this message still needs; None when it needs none."""
+    """Run the steps this message still needs; None when it needs none. With `claims`, each
+    paid step is claimed in Redis first, so two deliveries of one event pay once."""
     async with sessions() as session:
         message = await session.get(Message, message_id)
         if message is None or message.direction != "inbound" or not message.classification:
@@ -60,16 +70,27 @@ async def assist(
     threshold = (await policies.get(org_id)).policy.escalation_threshold
     found = dict(message.classification)
     added: dict[str, Any] = {}
-    if _unsure(found, threshold) and "escalation" not in found.get("assist", {}):
+    done = found.get("assist", {})
+    if _unsure(found, threshold) and "escalation" not in done:
+        await _claim(claims, message_id, "escalation")
         added["escalation"] = await _escalate(router, message, found)
     language = (found.get("language") or {}).get("label")
-    if language and language != agent_language and "translation" not in found.get("assist", {}):
+    if language and language != agent_language and "translation" not in done:
+        await _claim(claims, message_id, "translation")
         added["translation"] = await _translate(router, message, language, agent_language)
     if not added:
         return None
     await _record(sessions, message_id, added)
     return AssistOutcome(message_id, message.organization_id, message.conversation_id,
                          done=sorted(added))  # fmt: skip
+
+
+async def _claim(claims: Redis | None, message_id: uuid.UUID, step: str) -> None:
+    # Held until it expires: by then the step's result is recorded and the step is skipped.
+    if claims is not None and not await claims.set(
+        f"sb:assist:{message_id}:{step}", "1", nx=True, ex=CLAIM_S
+    ):
+        raise AssistBusy(f"{step} of message {message_id} is running elsewhere", retry_after=5)
 
 
 def _unsure(classification: dict[str, Any], threshold: float) -> bool:

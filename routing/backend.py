@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from routing.router import RouteRequest, RouteResult, Router
+from routing.router import Router, RouteRequest, RouteResult
 from routing.streaming import StreamItem, route_stream
 
 

@@ -15,6 +15,7 @@ class DraftStatus(StrEnum):
     """requested (router at work) -> ready -> approved (sent) | rejected; or failed."""
 
     REQUESTED = "requested"
+    DRAFTING = "drafting"  # the router is writing it now
     READY = "ready"
     APPROVED = "approved"
     REJECTED = "rejected"

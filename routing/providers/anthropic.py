@@ -6,6 +6,7 @@ System messages go to the `system` parameter (the API refuses them among the mes
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
@@ -70,6 +71,9 @@ class AnthropicProvider:
     def __init__(
         self, *, transport: Transport = "aiohttp", max_clients: int = DEFAULT_SIZE
     ) -> None:
+        if transport == "aiohttp" and importlib.util.find_spec("httpx_aiohttp") is None:
+            # Without it every call would fail inside the SDK; say so once, at start.
+            raise RuntimeError("the anthropic aiohttp transport needs the httpx-aiohttp package")
         self._transport = transport
         self._clients: ClientCache[anthropic.AsyncAnthropic] = ClientCache(
             self._build, _close, size=max_clients

@@ -8,7 +8,6 @@ closed after a grace period rather than at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Generic, Literal, TypeVar
@@ -20,7 +19,8 @@ RETIRE_AFTER_S = 600.0  # longer than any request timeout we allow
 
 
 class ClientCache(Generic[C]):
-    """Least-recently-used SDK clients keyed by (base_url, api_key)."""
+    """Least-recently-used SDK clients keyed by (base_url, api_key), used from one event loop
+    (the aiohttp sessions inside are bound to it)."""
 
     def __init__(
         self,
@@ -33,7 +33,7 @@ class ClientCache(Generic[C]):
         self._close = close
         self._size = size
         self._clients: OrderedDict[tuple[str | None, str], C] = OrderedDict()
-        self._retiring: set[asyncio.Task[None]] = set()
+        self._retiring: dict[asyncio.Task[None], C] = {}
 
     def __len__(self) -> int:
         return len(self._clients)
@@ -52,21 +52,18 @@ class ClientCache(Generic[C]):
 
     def _retire(self, client: C) -> None:
         task = asyncio.get_running_loop().create_task(self._close_later(client))
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
+        self._retiring[task] = client
+        task.add_done_callback(lambda done: self._retiring.pop(done, None))
 
     async def _close_later(self, client: C) -> None:
-        try:
-            await asyncio.sleep(RETIRE_AFTER_S)
-        finally:  # cancelled by aclose(): close now
-            await self._close(client)
+        await asyncio.sleep(RETIRE_AFTER_S)
+        await self._close(client)
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), OrderedDict()
-        for task in list(self._retiring):
+        """Close every client now, retiring ones included; the cache stays usable."""
+        clients = [*self._clients.values(), *self._retiring.values()]
+        for task in self._retiring:
             task.cancel()
-        for task in list(self._retiring):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._clients, self._retiring = OrderedDict(), {}
         for client in clients:
             await self._close(client)

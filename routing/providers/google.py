@@ -1,8 +1,9 @@
 """Gemini through the official `google-genai` SDK (not the retired `google-generativeai`).
 
 System messages become `system_instruction`, assistant turns the role "model". Async calls go
-over aiohttp, which the SDK picks by itself when it is installed. `Endpoint.base_url` is the
-host; the SDK appends the API version.
+over aiohttp (our session; see `_session`). `Endpoint.base_url` is the host; the SDK appends
+the API version. Here `timeout_s` bounds the whole call, a stream included, where the OpenAI and
+Anthropic SDKs apply it to each read.
 """
 
 from __future__ import annotations

@@ -8,12 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from nats.js import JetStreamContext
 
 from api.runtime import Runtime
+from cluster.drafter import DrafterConfig, DraftWorker
+from ingestion.events import Event, emit, event_id
 from routing.assist import assist, default_labels
 from routing.backend import InProcessRouter
 from routing.router import Router
 from store.tables import Contact, Conversation, Message, Organization
+from tests.cluster.test_drafter import running, settled
 from tests.conftest import register
 from tests.fakes.llm import Fault
 from tests.ingestion.live import live_app
@@ -37,8 +41,11 @@ async def inbound(runtime: Runtime, org: str, text: str, **classification: Any) 
                                  subject="Help", status="open", priority="normal",
                                  channel="api"))  # fmt: skip
         await session.flush()
-        session.add(Message(id=msg_id, organization_id=org_id, conversation_id=conv_id,
-                            direction="inbound", text=text, classification=classification))  # fmt: skip
+        message = Message(
+            id=msg_id, organization_id=org_id, conversation_id=conv_id, direction="inbound",
+            text=text, classification=classification,
+        )  # fmt: skip
+        session.add(message)
     return msg_id
 
 
@@ -110,3 +117,33 @@ async def test_a_conversation_summary_is_routed(runtime: Runtime, llm: Fakes) ->
 
 
 __all__ = ["Organization"]
+
+
+async def test_the_assistant_worker_relabels_a_classified_message_once(
+    router: Router, runtime: Runtime, llm: Fakes, js: JetStreamContext
+) -> None:
+    labels = default_labels()
+    org = await make_org(runtime, chain(llm, "classify_fallback", "openai:gpt-4o-mini"))
+    mid = await inbound(runtime, org, "the thing?", intent={"label": "x", "confidence": 0.2},
+                        language={"label": "en"})  # fmt: skip
+    llm.openai.faults.always(Fault(reply=json.dumps({"intent": labels["intent"][2]})))
+    subject = f"events.{org}.message.classified"
+    config = DrafterConfig(durable=f"test-assist-{org[:12]}", filter_subject=subject, ack_wait_s=5)
+    worker = DraftWorker(js, runtime.sessions, InProcessRouter(router), _no_lookup, config,
+                         policies=router.policies, claims=runtime.redis)  # fmt: skip
+    async with runtime.sessions() as session:
+        message = await session.get(Message, mid)
+        assert message is not None
+        classified = Event(id=event_id("message.classified", mid), kind="message.classified",
+                           organization_id=uuid.UUID(org), message_id=mid,
+                           conversation_id=message.conversation_id)  # fmt: skip
+    await emit(js, classified)
+    await emit(js, classified.model_copy(update={"id": "message.classified:redelivered"}))
+    async with running(js, worker):
+        await settled(js, config.durable)
+    assert (await classification(runtime, mid))["intent"]["label"] == labels["intent"][2]
+    assert len(llm.openai.requests) == 1  # two events, one paid call
+
+
+async def _no_lookup(org_id: str, text: str) -> list[Any]:
+    return []
