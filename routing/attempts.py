@@ -22,13 +22,27 @@ class RetryPolicy:
 
 @dataclass
 class Attempt:
-    """What one provider did for one request (a ledger row)."""
+    """What one provider did for one request: each failed try (a ledger row each), then the
+    answer or the last error."""
 
     option: Option
     started: float = field(default_factory=time.perf_counter)
     latency_ms: int = 0
     error: ProviderError | None = None
     tries: int = 0
+    failures: list[tuple[int, ProviderError]] = field(default_factory=list)
+    _try_started: float = field(default_factory=time.perf_counter)
+
+    def begin_try(self) -> None:
+        self.tries += 1
+        self._try_started = time.perf_counter()
+
+    def failed(self, error: ProviderError) -> None:
+        self.error = error
+        self.failures.append((int((time.perf_counter() - self._try_started) * 1000), error))
+
+    def try_ms(self) -> int:
+        return int((time.perf_counter() - self._try_started) * 1000)
 
     def finish(self) -> None:
         self.latency_ms = int((time.perf_counter() - self.started) * 1000)
@@ -53,7 +67,7 @@ async def call_with_retries(
     """Raise ProviderError when this provider is done for (the caller decides what's next)."""
     key = attempt.option.breaker_key
     while True:
-        attempt.tries += 1
+        attempt.begin_try()
         try:
             completion = await asyncio.wait_for(
                 provider.complete(request, attempt.option.endpoint), request.timeout_s + 1
@@ -65,6 +79,7 @@ async def call_with_retries(
         else:
             breakers.success(key)
             return completion
+        attempt.failed(error)
         if error.kind != "retriable":
             breakers.release(key)
             raise error

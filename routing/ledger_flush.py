@@ -21,7 +21,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing import metrics
@@ -124,19 +124,42 @@ class LedgerFlusher:
     async def _store(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        try:
+            stored = await self._insert([to_record(r) for r in rows])
+        except IntegrityError:
+            stored = await self._insert_one_by_one(rows)
+        # Count only rows stored now: a row moved twice is counted once, like it is stored once.
+        pipe = self._redis.pipeline(transaction=False)
+        metrics.count(pipe, (r for r in rows if r["id"] in stored))
+        await pipe.execute()
+
+    async def _insert(self, records: list[dict[str, Any]]) -> set[str]:
         stmt = (
             insert(ProviderUsage)
-            .values([to_record(r) for r in rows])
+            .values(records)
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(ProviderUsage.id)
         )
         async with self._sessions() as session:
             stored = {str(i) for i in (await session.execute(stmt)).scalars()}
             await session.commit()
-        # Count only rows stored now: a row moved twice is counted once, like it is stored once.
-        pipe = self._redis.pipeline(transaction=False)
-        metrics.count(pipe, (r for r in rows if r["id"] in stored))
-        await pipe.execute()
+        return stored
+
+    async def _insert_one_by_one(self, rows: list[dict[str, Any]]) -> set[str]:
+        """A row whose message was deleted meanwhile keeps its spend without the link; a row
+        whose organization is gone goes with it. Neither may block the rows behind it."""
+        stored: set[str] = set()
+        for row in rows:
+            record = to_record(row)
+            for attempt in (record, {**record, "message_id": None}):
+                try:
+                    stored |= await self._insert([attempt])
+                    break
+                except IntegrityError:
+                    continue
+            else:
+                log.warning("ledger row %s dropped: its organization no longer exists", row["id"])
+        return stored
 
     async def _ensure_group(self) -> None:
         if self._ready:

@@ -255,7 +255,10 @@ class Router:
         row.latency_ms = int((time.perf_counter() - started) * 1000)
         if prepared.degraded:
             row.status = "degraded"
-        await self.budget.record([row.as_dict()])
+        try:
+            await self.budget.record([row.as_dict()])
+        except BudgetUnavailable:  # a free answer is still given; only its $0 row is lost
+            log.warning("ledger unreachable: a local call went unrecorded")
         return self._result(prepared, decided.local, completion, 0, failed)
 
     async def _chat_context(self, call: RouteRequest) -> TaskContext | None:
@@ -275,19 +278,23 @@ class Router:
         rows: list[LedgerRow] = []
         path: list[str] = []
         for attempt in prepared.attempts:
-            if attempt is winner:
-                continue
-            rows.append(
-                self._row(prepared, attempt.option, None, 0, _status(attempt), path[:], attempt)
-            )
-            path.append(attempt.option.model_id)
+            for ms, error in attempt.failures:  # one row per call the provider answered badly
+                row = self._row(prepared, attempt.option, None, 0, _status(error), path[:])
+                row.latency_ms, row.error = ms, error.message
+                rows.append(row)
+            if not attempt.failures and attempt is not winner:  # abandoned mid-call
+                rows.append(self._row(prepared, attempt.option, None, 0, "cancelled", path[:]))
+            if attempt is not winner:
+                path.append(attempt.option.model_id)
         actual = 0
         if winner is not None and completion is not None:
             u = completion.usage
             actual = winner.option.rate.cost_micros(
                 u.input_tokens, u.output_tokens, u.cached_input_tokens
             )
-            rows.append(self._row(prepared, winner.option, completion, actual, "ok", path, winner))
+            row = self._row(prepared, winner.option, completion, actual, "ok", path)
+            row.latency_ms = winner.try_ms()
+            rows.append(row)
         if prepared.lease is not None:
             settled = await self.budget.settle(
                 prepared.lease, actual, prepared.limits, [r.as_dict() for r in rows]
@@ -325,10 +332,8 @@ class Router:
         cost: int,
         status: str,
         path: list[str],
-        attempt: Attempt | None = None,
     ) -> LedgerRow:
         usage = completion.usage if completion else None
-        error = attempt.error if attempt else None
         return LedgerRow(
             org_id=prepared.call.org_id,
             task=prepared.call.task,
@@ -340,10 +345,8 @@ class Router:
             cached_input_tokens=usage.cached_input_tokens if usage else 0,
             cost_micros=cost,
             estimated_micros=option.worst_micros,
-            latency_ms=attempt.latency_ms if attempt else 0,
             fallback_path=path,
             reason=prepared.plan.reason,
-            error=error.message if error else None,
             request_id=prepared.call.request_id,
             message_id=prepared.call.message_id,
         )
@@ -384,10 +387,8 @@ def _masked(messages: list[ChatMessage]) -> list[ChatMessage]:
     return [replace(m, content=mask_pii(m.content)) for m in messages]
 
 
-def _status(attempt: Attempt) -> str:
-    if attempt.error is None:
-        return "cancelled"
-    return "refused" if attempt.error.kind == "refusal" else "error"
+def _status(error: ProviderError) -> str:
+    return "refused" if error.kind == "refusal" else "error"
 
 
 def _stop(exc: ProviderError) -> BadInput:

@@ -83,7 +83,7 @@ async def _open(
     provider = router.providers[attempt.option.provider]
     request = router._request(prepared, attempt.option)
     while True:
-        attempt.tries += 1
+        attempt.begin_try()
         stream = provider.stream(request, attempt.option.endpoint).__aiter__()
         try:
             first = await asyncio.wait_for(stream.__anext__(), request.timeout_s + 1)
@@ -94,7 +94,7 @@ async def _open(
             error = ProviderError("retriable", "the provider timed out before the first token")
         except ProviderError as exc:
             error = exc
-        attempt.error = error
+        attempt.failed(error)
         if error.kind in ("refusal", "invalid"):
             router.breakers.release(key)
             attempt.finish()

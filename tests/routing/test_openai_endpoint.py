@@ -74,7 +74,7 @@ async def test_completion_with_fallback_headers_and_spend(
         float(raw.headers["x-switchboard-cost-usd"])
     )
     assert spend["by_provider"]["openai"] == 0
-    assert spend["calls"] == {"error": 1, "ok": 1}
+    assert spend["calls"] == {"error": 2, "ok": 1}  # a try and a retry, then the fallback
     assert spend["total_usd"] == pytest.approx(spend["by_task"]["draft"])
     assert spend["budget"]["today_spent_usd"] == pytest.approx(spend["total_usd"])
 
@@ -228,7 +228,7 @@ async def test_prometheus_metrics_count_calls_fallbacks_spend_and_budget(
     await ledger.drain()
     text = (await client.http.get("/metrics")).text
     org_id = client.org_id
-    assert f'switchboard_router_errors_total{{org="{org_id}",provider="openai"}} 1.0' in text
+    assert f'switchboard_router_errors_total{{org="{org_id}",provider="openai"}} 2.0' in text
     assert f'switchboard_router_fallbacks_total{{org="{org_id}",task="draft"}} 1.0' in text
     assert f'switchboard_router_budget_remaining_usd{{org="{org_id}",period="daily"}}' in text
     assert f'switchboard_router_spend_usd_total{{org="{org_id}",provider="anthropic"}}' in text

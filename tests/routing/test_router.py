@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import pytest
+from redis.asyncio import Redis
 
 from api.runtime import Runtime
+from routing.budget import Budget
 from routing.contract import ChatMessage
+from routing.ledger import LedgerRow
 from routing.ledger_flush import LedgerFlusher
 from routing.pricebook import UnknownModel, default_price_book
-from routing.router import Refused, Router, RouteRequest
+from routing.router import NoRoute, Refused, Router, RouteRequest
 from store.errors import BadInput, BudgetExceeded
 from tests.fakes.llm import Fault
-from tests.routing.conftest import Fakes, ledger_rows, make_org
+from tests.routing.conftest import Fakes, drop_org, ledger_rows, make_org
 
 pytestmark = pytest.mark.usefixtures("db")
 HELLO = [ChatMessage("user", "Where is my order #12345? It was due on Monday.")]
@@ -40,14 +44,18 @@ async def test_preference_order_and_fallback_on_5xx(
     assert result.completion.text == llm.anthropic.reply
     await ledger.drain()
     rows = await ledger_rows(runtime, org)
-    assert [(r.provider, r.status) for r in rows] == [("openai", "error"), ("anthropic", "ok")]
+    # one row per call the providers saw: the try, the retry, the fallback
+    assert [(r.provider, r.status) for r in rows] == [
+        ("openai", "error"), ("openai", "error"), ("anthropic", "ok"),
+    ]  # fmt: skip
     usage = result.completion.usage
     rate = default_price_book().rate("anthropic:claude-haiku-4-5")
-    assert float(rows[1].cost_usd) == pytest.approx(
+    assert float(rows[2].cost_usd) == pytest.approx(
         rate.cost_micros(usage.input_tokens, usage.output_tokens) / 1e6
     )
-    assert rows[1].fallback_path == ["openai:gpt-4o-mini"]
-    assert "preference order" in (rows[1].reason or "")
+    assert rows[2].fallback_path == ["openai:gpt-4o-mini"]
+    assert "preference order" in (rows[2].reason or "")
+    assert rows[0].error and rows[0].latency_ms >= 0
 
 
 async def test_cheapest_strategy_picks_the_cheapest_meeting_the_tier(
@@ -201,3 +209,52 @@ async def test_the_budget_is_settled_to_the_actual_cost(
     assert used["day_held"] == 0
     assert used["day_spent"] == round(result.cost_usd * 1e6)
     assert 0 < result.cost_usd < result.estimated_cost_usd
+
+
+async def test_an_unreachable_budget_store_fails_closed(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini", "local"]))
+    dead = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    router.budget = Budget(dead)
+    result = await router.complete(RouteRequest(org, "draft", HELLO))
+    assert (result.provider, result.degraded) == ("local", "budget_unavailable")
+    assert not llm.openai.requests  # nothing paid without a reservation
+    strict = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
+    with pytest.raises(NoRoute):
+        await router.complete(RouteRequest(strict, "draft", HELLO))
+    await dead.aclose()
+
+
+async def test_a_cancelled_call_releases_its_reservation(
+    router: Router, runtime: Runtime, llm: Fakes, ledger: LedgerFlusher
+) -> None:
+    org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
+    llm.openai.faults.always(Fault(delay_s=2))
+    call = asyncio.create_task(router.complete(RouteRequest(org, "draft", HELLO)))
+    await asyncio.sleep(0.3)
+    assert (await router.budget.usage(org))["day_held"] > 0
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    used = await router.budget.usage(org)
+    assert used == {"day_spent": 0, "day_held": 0, "month_spent": 0, "month_held": 0}
+    await ledger.drain()
+    assert [r.status for r in await ledger_rows(runtime, org)] == ["cancelled"]
+
+
+async def test_ledger_rows_of_deleted_messages_or_organizations_never_block_the_flush(
+    runtime: Runtime, ledger: LedgerFlusher
+) -> None:
+    org = await make_org(runtime, {})
+    gone = await make_org(runtime, {})
+    rows = [
+        LedgerRow(org, "draft", "local", "local", "ok", message_id=str(uuid.uuid4())),
+        LedgerRow(gone, "draft", "local", "local", "ok"),
+        LedgerRow(org, "draft", "local", "local", "ok"),
+    ]
+    await drop_org(runtime, gone)
+    await Budget(runtime.redis).record([r.as_dict() for r in rows])
+    assert await ledger.drain() == 3
+    stored = await ledger_rows(runtime, org)
+    assert len(stored) == 2 and stored[0].message_id is None
