@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -64,9 +65,14 @@ class LedgerFlusher:
         batch: int = 500,
         block_ms: int = 500,
         claim_idle_ms: int = 30_000,
+        interval_s: float = 0.25,
     ) -> None:
         self._redis, self._sessions = redis, sessions
         self._batch, self._block_ms, self._claim_idle_ms = batch, block_ms, claim_idle_ms
+        # Between partial batches, let rows accumulate: under a steady trickle, moving each row
+        # on its own would cost a database transaction per call.
+        self._interval_s = interval_s
+        self._next_claim = 0.0
         self._consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._ready = False
 
@@ -74,7 +80,8 @@ class LedgerFlusher:
         """Flush until cancelled; outages of Redis or PostgreSQL are waited out."""
         while True:
             try:
-                await self.flush_once()
+                if await self.flush_once() < self._batch:
+                    await asyncio.sleep(self._interval_s)
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError, SQLAlchemyError) as exc:
@@ -93,10 +100,13 @@ class LedgerFlusher:
 
     async def _flush(self, *, block: bool) -> int:
         await self._ensure_group()
-        _, claimed, _ = await self._redis.xautoclaim(
-            LEDGER_STREAM, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=self._batch
-        )
-        entries = list(claimed)
+        entries: list[Any] = []
+        if time.monotonic() >= self._next_claim:  # rows a dead flusher took: now and then
+            self._next_claim = time.monotonic() + self._claim_idle_ms / 3000
+            _, claimed, _ = await self._redis.xautoclaim(
+                LEDGER_STREAM, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=self._batch
+            )
+            entries = list(claimed)
         if not entries:
             found: Any = await self._redis.xreadgroup(
                 GROUP,
