@@ -4,6 +4,7 @@ organization's knowledge that matches it, and the facts quoted in it, as a `Task
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,7 +33,7 @@ async def gather_context(
         company = await session.scalar(
             select(Organization.name).where(Organization.id == organization_id)
         )
-        name = await _customer_name(session, conversation, message)
+        name, commerce = await _customer(session, conversation, message)
         history = await _history(session, message)
     org = str(organization_id)
     context = TaskContext(
@@ -42,20 +43,26 @@ async def gather_context(
         customer_name=name,
         history=history,
         entities=extract_entities(message.text or ""),
+        commerce=commerce,
     )
     context.knowledge = await lookup(org, context.text) if context.text.strip() else []
     return context, company
 
 
-async def _customer_name(
+async def _customer(
     session: AsyncSession, conversation: Conversation, message: Message
-) -> str | None:
-    if conversation.contact_id is not None:
-        contact = await session.get(Contact, conversation.contact_id)
-        if contact is not None and contact.name:
-            return contact.name
+) -> tuple[str | None, dict[str, Any]]:
+    """The customer's name, and the store data commerce connectors keep on the contact
+    (`attributes["commerce"]`: orders, shipments) when there is any."""
+    contact = (
+        await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    )
+    commerce = (contact.attributes or {}).get("commerce") if contact is not None else None
+    commerce = commerce if isinstance(commerce, dict) else {}
+    if contact is not None and contact.name:
+        return contact.name, commerce
     sender_name = message.sender.get("name") if isinstance(message.sender, dict) else None
-    return str(sender_name) if sender_name else None
+    return (str(sender_name) if sender_name else None), commerce
 
 
 async def _history(session: AsyncSession, message: Message) -> list[ChatMessage]:

@@ -80,7 +80,10 @@ async def make_case(
             await policies.save(
                 s, org_id=org_id, document=policy, box=runtime.secret_box, user_id=None
             )
-        contact = Contact(organization_id=org_id, name="Casey Jones")
+        orders = {"orders": [{"number": "A-1001", "status": "refund issued"}]}
+        contact = Contact(
+            organization_id=org_id, name="Casey Jones", attributes={"commerce": orders}
+        )
         s.add(contact)
         await s.flush()
         conv = Conversation(organization_id=org_id, channel="api", contact_id=contact.id)
@@ -191,6 +194,7 @@ async def test_a_paid_draft_is_written_from_the_prompt_and_credits_the_knowledge
     assert str(case.article_id) in [s["id"] for s in draft.sources]
     sent = llm.openai.last.body["messages"]
     assert sent[0]["role"] == "system" and "Refunds and returns" in sent[0]["content"]
+    assert "A-1001" in sent[0]["content"]  # the store's data for this customer, when present
     assert sent[-1] == {"role": "user", "content": QUESTION}
 
 
