@@ -51,7 +51,7 @@ class ServeAppConfig(BaseSettings):
 
     # Two replicas: budgets are atomic in Redis, so they route as one; a restart loses nothing.
     router_replicas: int = Field(default=2, ge=1)
-    router_num_cpus: float = Field(default=0.25, gt=0)
+    router_num_cpus: float = Field(default=0.1, gt=0)  # waits on providers, barely computes
     router_max_ongoing_requests: int = Field(default=512, ge=1)
 
     @model_validator(mode="after")
