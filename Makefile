@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest models clean-data install
+.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest bench-router models clean-data install
 
 install: $(STAMP)
 
@@ -41,6 +41,9 @@ bench-classify: $(STAMP)
 
 bench-ingest: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/ingest.py
+
+bench-router: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/router.py
 
 # Retrain the shipped default heads (models/artifacts/default) from training/data/public.
 models: $(STAMP)

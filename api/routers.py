@@ -28,6 +28,7 @@ from api.webhooks.routes import router as webhooks
 from api.workflows.routes import router as workflows
 
 ROUTERS: list[APIRouter] = [
+    llm,  # first: the OpenAI-compatible hot path is matched before ~150 other routes
     health.router,
     auth,
     me_router,
@@ -51,5 +52,4 @@ ROUTERS: list[APIRouter] = [
     workflows,
     kb,
     routing,
-    llm,
 ]

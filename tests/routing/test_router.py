@@ -258,3 +258,16 @@ async def test_ledger_rows_of_deleted_messages_or_organizations_never_block_the_
     assert await ledger.drain() == 3
     stored = await ledger_rows(runtime, org)
     assert len(stored) == 2 and stored[0].message_id is None
+
+
+async def test_a_ledger_row_moved_twice_is_stored_and_counted_once(
+    runtime: Runtime, ledger: LedgerFlusher
+) -> None:
+    org = await make_org(runtime, {})
+    row = LedgerRow(org, "draft", "local", "local", "ok").as_dict()
+    others = [LedgerRow(org, "draft", "local", "local", "ok").as_dict() for _ in range(3)]
+    await Budget(runtime.redis).record([row, *others, row])  # e.g. a flusher died mid-move
+    assert await ledger.drain() == 5
+    assert len(await ledger_rows(runtime, org)) == 4
+    counted = await runtime.redis.hget("sb:metrics:router", f"calls|{org}|local|local|ok")
+    assert counted == "4"
