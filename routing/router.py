@@ -12,10 +12,9 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from models.pii import mask_pii
 from routing.attempts import Attempt, RetryPolicy, call_with_retries
 from routing.breaker import Breakers
 from routing.budget import Budget, BudgetLimits, BudgetUnavailable, Denied, Lease
@@ -23,6 +22,7 @@ from routing.contract import ChatMessage, Completion, ProviderRequest, Source, T
 from routing.decision import Option, Plan, plan
 from routing.endpoints import EnvEndpoints, resolve
 from routing.ledger import LedgerRow
+from routing.masking import Masking, mask_messages
 from routing.policy import RoutingPolicy, TaskPolicy
 from routing.pricebook import MICRO, PriceBook, default_price_book
 from routing.providers.base import Provider, ProviderError
@@ -98,6 +98,7 @@ class Prepared:
     limits: BudgetLimits
     plan: Plan
     external_messages: list[ChatMessage]
+    masking: Masking  # puts the customer's details back into the provider's answer
     lease: Lease | None = None
     degraded: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
@@ -134,7 +135,9 @@ class Router:
         if call.task not in policy.tasks:
             raise BadInput(f"unknown task {call.task!r}", details={"tasks": list(policy.tasks)})
         rules = policy.task(call.task)
-        outbound = _masked(call.messages) if policy.mask_pii else call.messages
+        outbound, masking = (
+            mask_messages(call.messages) if policy.mask_pii else (call.messages, Masking())
+        )
         decided = plan(
             policy=policy,
             task=call.task,
@@ -146,7 +149,7 @@ class Router:
             max_tokens=call.max_tokens,
         )
         limits = _limits(policy, rules)
-        prepared = Prepared(call, rules, limits, decided, outbound)
+        prepared = Prepared(call, rules, limits, decided, outbound, masking)
         if decided.options:
             await self._reserve(prepared)
         return prepared
@@ -203,6 +206,7 @@ class Router:
                     continue
                 attempt.finish()
                 actual, path = await self._close(prepared, attempt, completion)
+                completion.text = prepared.masking.unmask(completion.text)
                 return self._result(prepared, option, completion, actual, path)
             await self._close(prepared, None, None)
         except BaseException:
@@ -381,10 +385,6 @@ def _limits(policy: RoutingPolicy, rules: TaskPolicy) -> BudgetLimits:
         t.monthly_usd if t else None,
         b.soft_ratio,
     )
-
-
-def _masked(messages: list[ChatMessage]) -> list[ChatMessage]:
-    return [replace(m, content=mask_pii(m.content)) for m in messages]
 
 
 def _status(error: ProviderError) -> str:

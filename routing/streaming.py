@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from routing.attempts import Attempt, backoff
 from routing.contract import Completion, StreamDelta, Usage
 from routing.decision import Option
+from routing.masking import StreamUnmasker
 from routing.pricebook import MICRO
 from routing.providers.base import ProviderError
 from routing.router import Prepared, Router, RouteRequest, _stop
@@ -134,14 +135,18 @@ async def _relay(
     usage, finish = first.usage, first.finish_reason
     failure: str | None = None
     settled = False
+    unmasker = StreamUnmasker(prepared.masking)
     try:
         delta: StreamDelta | None = first
         while delta is not None:
             text.append(delta.text)
             usage, finish = delta.usage or usage, delta.finish_reason or finish
-            if delta.text:
-                yield delta
+            shown = unmasker.feed(delta.text)
+            if shown:
+                yield StreamDelta(text=shown)
             delta = await _next(stream, prepared.rules.timeout_s)
+        if rest := unmasker.flush():
+            yield StreamDelta(text=rest)
     except ProviderError as exc:
         failure = exc.message
     finally:

@@ -152,10 +152,14 @@ async def test_pii_is_masked_before_external_calls(
         "card 4111 1111 1111 1111"
     )
     org = await make_org(runtime, policy(llm, ["openai:gpt-4o-mini"]))
-    await router.complete(RouteRequest(org, "draft", [ChatMessage("user", text)]))
+    llm.openai.faults.push(Fault(reply="We will write to [EMAIL_1] today."))
+    result = await router.complete(RouteRequest(org, "draft", [ChatMessage("user", text)]))
     sent = str(llm.openai.last.body["messages"])
     for secret in ("jane.doe@example.com", "7946 0958", "4111 1111 1111 1111"):
         assert secret not in sent
+    assert "[EMAIL_1]" in sent and "[CARD_1]" in sent
+    # the customer reads their own address; the provider never saw it
+    assert result.completion.text == "We will write to jane.doe@example.com today."
     unmasked = await make_org(runtime, {**policy(llm, ["openai:gpt-4o-mini"]), "mask_pii": False})
     await router.complete(RouteRequest(unmasked, "draft", [ChatMessage("user", text)]))
     assert "jane.doe@example.com" in str(llm.openai.last.body["messages"])
