@@ -73,7 +73,8 @@ def _credential(request: Request) -> str:
 async def current_principal(request: Request, session: SessionDep) -> Principal:
     # The runtime straight from app state: one dependency node less on every request.
     runtime: Runtime = request.app.state.runtime
-    principal = await principals.resolve(runtime, session, _credential(request))
+    bucket = "llm" if request.url.path.startswith("/v1/") else "api"
+    principal = await principals.resolve(runtime, session, _credential(request), bucket=bucket)
     request.state.org_id = str(principal.org_id)
     if session.in_transaction():
         # A cache miss read the database: hand the connection back now, not after the

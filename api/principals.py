@@ -61,15 +61,19 @@ async def forget_api_key(redis: Redis, prefix: str) -> None:
     await redis.delete(_api_key_key(prefix))
 
 
-async def resolve(runtime: Runtime, session: AsyncSession, credential: str) -> Principal:
-    """Authenticate `credential` (a JWT or an `sb_` API key) and count it against the API limit."""
+async def resolve(
+    runtime: Runtime, session: AsyncSession, credential: str, *, bucket: str = "api"
+) -> Principal:
+    """Authenticate `credential` (a JWT or an `sb_` API key) and count it against the limit of
+    `bucket`: `api` (RATE_LIMIT_API) or `llm` (RATE_LIMIT_LLM, the OpenAI-compatible routes,
+    whose spend the budgets already bound)."""
     if credential.startswith("sb_"):
-        return await _api_key(runtime, session, credential)
-    return await _jwt(runtime, session, credential)
+        return await _api_key(runtime, session, credential, bucket)
+    return await _jwt(runtime, session, credential, bucket)
 
 
 async def _exchange(
-    runtime: Runtime, subject: str, cache_key: str, revoked_key: str | None = None
+    runtime: Runtime, subject: str, cache_key: str, revoked_key: str | None, bucket: str
 ) -> tuple[Any, bool]:
     """One pipelined round trip: the cached principal, whether `revoked_key` exists, and the
     rate-limit hit."""
@@ -77,21 +81,22 @@ async def _exchange(
     pipe.get(cache_key)
     if revoked_key:
         pipe.exists(revoked_key)
-    limit = runtime.limiter.stage(pipe, runtime.settings.rate_limit_api, "api", subject)
+    rate = runtime.settings.rate_limit_llm if bucket == "llm" else runtime.settings.rate_limit_api
+    limit = runtime.limiter.stage(pipe, rate, bucket, subject)
     results = await pipe.execute()
     if limit is not None:
         limit.check(results[-1])
     return results[0], bool(revoked_key) and bool(results[1])
 
 
-async def _jwt(runtime: Runtime, session: AsyncSession, token: str) -> Principal:
+async def _jwt(runtime: Runtime, session: AsyncSession, token: str, bucket: str) -> Principal:
     claims = runtime.tokens.decode(token)
     try:
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
     except ValueError as exc:
         raise Unauthorized("invalid access token", code="invalid_token") from exc
     cached, revoked = await _exchange(
-        runtime, str(user_id), _user_key(user_id), f"revoked:jti:{claims['jti']}"
+        runtime, str(user_id), _user_key(user_id), f"revoked:jti:{claims['jti']}", bucket
     )
     if revoked:
         raise Unauthorized("access token revoked", code="token_revoked")
@@ -122,11 +127,11 @@ async def _load_user(
     return data
 
 
-async def _api_key(runtime: Runtime, session: AsyncSession, key: str) -> Principal:
+async def _api_key(runtime: Runtime, session: AsyncSession, key: str, bucket: str) -> Principal:
     prefix = api_key_prefix(key)
     if prefix is None:
         raise Unauthorized("invalid API key", code="invalid_api_key")
-    cached, _ = await _exchange(runtime, f"key:{prefix}", _api_key_key(prefix))
+    cached, _ = await _exchange(runtime, f"key:{prefix}", _api_key_key(prefix), None, bucket)
     data = orjson.loads(cached) if cached else await _load_api_key(runtime, session, prefix)
     if data is None or not hmac.compare_digest(data["hash"], sha256_hex(key)):
         raise Unauthorized("invalid API key", code="invalid_api_key")

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     rate_limit_login_ip: str = "60/minute"
     rate_limit_register: str = "20/hour"
     rate_limit_api: str = "1200/minute"
+    # The OpenAI-compatible routes: gateway traffic, bounded in money by the budgets.
+    rate_limit_llm: str = "60000/minute"
 
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

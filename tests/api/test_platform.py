@@ -140,6 +140,18 @@ async def test_api_is_rate_limited_per_key(
     assert codes == [200] * 5 + [429]
 
 
+async def test_gateway_traffic_has_its_own_rate_limit(
+    runtime: Runtime, db: AsyncConnection, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = {"name": "k", "scopes": ["llm", "read:contacts"]}
+    key = (await client.post("/api/v1/api-keys", headers=tenant.headers, json=body)).json()["key"]
+    headers = {"Authorization": f"Bearer {key}"}
+    async with client_with(runtime, db, rate_limit_api="2/minute", rate_limit_llm="4/minute") as c:
+        gateway = [(await c.get("/v1/models", headers=headers)).status_code for _ in range(5)]
+        rest = [(await c.get("/api/v1/contacts", headers=headers)).status_code for _ in range(3)]
+    assert gateway == [200] * 4 + [429] and rest == [200, 200, 429]
+
+
 async def test_cors_allows_configured_origins_only(runtime: Runtime, db: AsyncConnection) -> None:
     pre = {"Access-Control-Request-Method": "GET"}
     async with client_with(runtime, db, cors_origins="https://app.example.com") as c:
