@@ -19,7 +19,6 @@ import nats
 import ray
 from nats.js import JetStreamContext
 
-from cluster.drafter import ASSIST, DrafterConfig, DraftWorker
 from ingestion.classifier import ClassifierBackend, InProcessClassifier
 from ingestion.connections import Connections
 from ingestion.contract import InboundMessage
@@ -29,9 +28,6 @@ from ingestion.pipeline.processor import MessageProcessor
 from ingestion.pipeline.worker import PipelineWorker, WorkerConfig
 from ingestion.pollers import PollerRunner
 from ingestion.streams import ensure_streams
-from routing.assemble import knowledge_lookup
-from routing.policies import PolicyStore
-from store.cache import create_redis
 from store.crypto import SecretBox
 from store.db import create_engine_from, session_factory
 from store.settings import Settings
@@ -163,7 +159,7 @@ class DraftActor:
 
     def __init__(self, settings: dict[str, Any], drafter: dict[str, Any] | None = None) -> None:
         self.settings = Settings(**settings)
-        self.config = DrafterConfig(**(drafter or {}))
+        self.config = drafter or {}
         self.stopping = asyncio.Event()
 
     async def run(self) -> int:
@@ -177,10 +173,17 @@ class DraftActor:
         sessions = session_factory(create_engine_from(self.settings))
         router = HandleRouter(serve.get_deployment_handle("Router", app_name=APP_NAME))
         embedder = HandleEmbedder(serve.get_deployment_handle("Embedder", app_name=APP_NAME))
+        # Imported here: the router's SDKs take seconds to import, and every other actor's
+        # process (a restarted pipeline worker included) imports this module.
+        from cluster.drafter import ASSIST, DrafterConfig, DraftWorker
+        from routing.assemble import knowledge_lookup
+        from routing.policies import PolicyStore
+        from store.cache import create_redis
+
         lookup = knowledge_lookup(sessions, embedder)
         redis = create_redis(self.settings)
         policies = PolicyStore(sessions, redis, SecretBox(self.settings.secret_keys))
-        worker = DraftWorker(js, sessions, router, lookup, self.config)
+        worker = DraftWorker(js, sessions, router, lookup, DrafterConfig(**self.config))
         assistant = DraftWorker(js, sessions, router, lookup, ASSIST, policies=policies,
                                 claims=redis)  # fmt: skip
         await asyncio.gather(worker.run(self.stopping), assistant.run(self.stopping))

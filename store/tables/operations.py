@@ -92,6 +92,7 @@ class ProviderUsage(IdMixin, OrgScoped, Base):
     __table_args__ = (
         Index("ix_usage_org_time", "organization_id", "created_at"),
         Index("ix_usage_org_provider_time", "organization_id", "provider", "created_at"),
+        Index("ix_usage_org_task_time", "organization_id", "task", "created_at"),
     )
 
     provider: Mapped[str] = mapped_column(String(40))

@@ -28,8 +28,12 @@ def _common() -> list[sa.Column]:  # type: ignore[type-arg]
             sa.ForeignKey("organizations.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
     ]
 
 
@@ -61,7 +65,9 @@ def upgrade() -> None:
             "created_by_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="SET NULL")
         ),
         sa.UniqueConstraint(
-            "organization_id", "source_draft_id", name="uq_kb_articles_organization_id"
+            "organization_id",
+            "source_draft_id",
+            name="uq_kb_articles_organization_id_source_draft_id",
         ),
     )
     op.create_index("ix_kb_articles_org_created", "kb_articles", ["organization_id", "created_at"])
