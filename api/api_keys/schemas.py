@@ -12,7 +12,8 @@ from api.schemas import ReadModel, RequestModel
 
 class ApiKeyCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(default_factory=lambda: ["inbound", "classify"], max_length=64)
+    # A machine client's usual needs: post messages, classify, call the OpenAI-compatible routes.
+    scopes: list[str] = Field(default_factory=lambda: ["inbound", "classify", "llm"], max_length=64)
     expires_at: datetime | None = None
 
 

@@ -232,3 +232,11 @@ async def test_prometheus_metrics_count_calls_fallbacks_spend_and_budget(
     assert f'switchboard_router_fallbacks_total{{org="{org_id}",task="draft"}} 1.0' in text
     assert f'switchboard_router_budget_remaining_usd{{org="{org_id}",period="daily"}}' in text
     assert f'switchboard_router_spend_usd_total{{org="{org_id}",provider="anthropic"}}' in text
+
+
+async def test_a_key_made_with_the_default_scopes_can_call_the_gateway(client: Client) -> None:
+    r = await client.http.post("/api/v1/api-keys", headers=client.headers, json={"name": "sdk"})
+    assert r.status_code == 201 and "llm" in r.json()["scopes"]
+    sdk = openai.AsyncOpenAI(base_url=f"{client.base}/v1", api_key=r.json()["key"], max_retries=0)
+    assert any(m.id == "auto" for m in (await sdk.models.list()).data)
+    await sdk.close()
