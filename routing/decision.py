@@ -5,6 +5,7 @@ Pure and fast (no I/O): the router calls it on every request; `bench/router.py` 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,7 +26,10 @@ class Option:
 
     @property
     def breaker_key(self) -> str:
-        return f"{self.provider}|{self.endpoint.base_url or 'default'}"
+        """Per endpoint and credential: one organization's exhausted rate limit (429s on its
+        own key) must not open the circuit for another organization's key."""
+        key = hashlib.sha256((self.endpoint.api_key or "").encode()).hexdigest()[:12]
+        return f"{self.provider}|{self.endpoint.base_url or 'default'}|{key}"
 
 
 @dataclass

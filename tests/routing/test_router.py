@@ -275,3 +275,22 @@ async def test_a_ledger_row_moved_twice_is_stored_and_counted_once(
     assert len(await ledger_rows(runtime, org)) == 4
     counted = await runtime.redis.hget("sb:metrics:router", f"calls|{org}|local|local|ok")
     assert counted == "4"
+
+
+async def test_one_organizations_failing_key_does_not_open_the_circuit_for_another(
+    router: Router, runtime: Runtime, llm: Fakes
+) -> None:
+    chain = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]
+    throttled = await make_org(runtime, policy(llm, chain))
+    other_providers = {
+        **llm.providers(),
+        "openai": {**llm.providers()["openai"], "api_key": "sk-b"},
+    }
+    other = await make_org(runtime, {**policy(llm, chain), "providers": other_providers})
+    llm.openai.faults.always(Fault(status=429))
+    for _ in range(2):  # opens the circuit of the first organization's key (threshold 3)
+        await router.complete(RouteRequest(throttled, "draft", HELLO))
+    llm.openai.faults.clear()
+    assert (await router.complete(RouteRequest(other, "draft", HELLO))).provider == "openai"
+    result = await router.complete(RouteRequest(throttled, "draft", HELLO))
+    assert result.provider == "anthropic" and "circuit open" in result.reason
