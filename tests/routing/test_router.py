@@ -8,9 +8,12 @@ import time
 import uuid
 
 import pytest
+from nats.js import JetStreamContext
 from redis.asyncio import Redis
 
 from api.runtime import Runtime
+from ingestion.events import Event, budget_alert
+from ingestion.streams import EVENTS
 from routing.budget import Budget
 from routing.contract import ChatMessage
 from routing.ledger import LedgerRow
@@ -294,3 +297,25 @@ async def test_one_organizations_failing_key_does_not_open_the_circuit_for_anoth
     assert (await router.complete(RouteRequest(other, "draft", HELLO))).provider == "openai"
     result = await router.complete(RouteRequest(throttled, "draft", HELLO))
     assert result.provider == "anthropic" and "circuit open" in result.reason
+
+
+async def test_crossing_the_soft_budget_alerts_the_organization_once(
+    router: Router, runtime: Runtime, llm: Fakes, js: JetStreamContext
+) -> None:
+    async def alert(org_id: str, crossed: list[str], usage: dict[str, int]) -> None:
+        await budget_alert(js, org_id, crossed, usage)
+
+    router.on_alert = alert
+    tight = {**policy(llm, ["openai:gpt-4o-mini"], max_output_tokens=20),
+             "budgets": {"daily_usd": 0.0002, "monthly_usd": 1}}  # fmt: skip
+    org = await make_org(runtime, tight)
+    llm.openai.faults.always(Fault(reply="word " * 15))
+    # ~11 µ$ a call until the worst case no longer fits: the 80% line (160 µ$) is crossed once
+    with pytest.raises(BudgetExceeded):
+        for _ in range(40):
+            await router.complete(RouteRequest(org, "draft", HELLO))
+    sub = await js.pull_subscribe(f"events.{org}.budget.alert", stream=EVENTS.name)
+    events = [Event.model_validate_json(m.data) for m in await sub.fetch(10, timeout=2)]
+    assert [e.data["threshold"] for e in events] == ["daily:soft"]
+    assert events[0].data["day_spent"] >= 0.8 * 0.0002
+    await sub.unsubscribe()
