@@ -275,7 +275,11 @@ class Router:
         return TaskContext(call.org_id, "draft", text=users[-1], history=history, knowledge=hits)
 
     async def _close(
-        self, prepared: Prepared, winner: Attempt | None, completion: Completion | None
+        self,
+        prepared: Prepared,
+        winner: Attempt | None,
+        completion: Completion | None,
+        outcome: str = "ok",
     ) -> tuple[int, list[str]]:
         """Settle the lease to what was spent and write every attempt to the ledger; returns
         the actual cost and the models tried before the winner."""
@@ -296,7 +300,7 @@ class Router:
             actual = winner.option.rate.cost_micros(
                 u.input_tokens, u.output_tokens, u.cached_input_tokens
             )
-            row = self._row(prepared, winner.option, completion, actual, "ok", path)
+            row = self._row(prepared, winner.option, completion, actual, outcome, path)
             row.latency_ms = winner.try_ms()
             rows.append(row)
         if prepared.lease is not None:

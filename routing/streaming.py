@@ -157,7 +157,9 @@ async def _relay(
             router.breakers.success(option.breaker_key)
         else:
             router.breakers.failure(option.breaker_key)
-        actual, _ = await asyncio.shield(router._close(prepared, attempt, completion))
+        # A stream that broke after its first token is paid for what was sent, as an error.
+        outcome = "ok" if failure is None else "error"
+        actual, _ = await asyncio.shield(router._close(prepared, attempt, completion, outcome))
         settled = True
     if settled and failure is not None:
         yield StreamFailed(f"the provider failed mid-stream: {failure}", used, actual / MICRO)

@@ -97,7 +97,7 @@ async def test_streaming_falls_back_before_the_first_token(client: Client, llm: 
 
 
 async def test_a_stream_that_breaks_after_the_first_token_ends_with_a_clean_error(
-    client: Client, llm: Fakes
+    client: Client, llm: Fakes, ledger: LedgerFlusher
 ) -> None:
     await client.policy(chain(llm, "openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"))
     llm.openai.faults.push(Fault(fail_after_chunks=2))
@@ -108,6 +108,10 @@ async def test_a_stream_that_breaks_after_the_first_token_ends_with_a_clean_erro
         async for _ in stream:
             pass
     assert not llm.anthropic.requests  # no fallback once tokens were sent
+    await ledger.drain()
+    spend = (await client.http.get("/api/v1/routing/spend", headers=client.headers)).json()
+    assert spend["calls"] == {"error": 1}  # paid for what was sent, recorded as an error
+    assert spend["by_provider"]["openai"] > 0
 
 
 async def test_over_budget_degrades_with_a_header_or_402(client: Client, llm: Fakes) -> None:
