@@ -30,7 +30,7 @@ from ingestion.events import Event, emit, event_id
 from ingestion.pipeline.deadletter import dead_letter
 from ingestion.streams import EVENTS
 from routing.assemble import Lookup
-from routing.assist import AssistBusy, assist
+from routing.assist import AgentLanguages, AssistBusy, assist, needs_assist
 from routing.backend import RouterBackend
 from routing.draft_claims import DraftBusy, Sessions
 from routing.drafting import DraftOutcome, draft_for_message, fail_draft, fulfil, recent_outcome
@@ -96,6 +96,7 @@ class DraftWorker:
         self.lookup = lookup
         self.policies = policies  # needed to assist classified messages
         self.claims = claims
+        self.languages = AgentLanguages(sessions)
         self.config = config or DrafterConfig()
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -170,6 +171,12 @@ class DraftWorker:
     async def _assist(self, event: Event) -> None:
         if self.policies is None or event.message_id is None or event.id.endswith(":assist"):
             return  # our own announcement of an assisted message: nothing more to do
+        found = event.data.get("classification")
+        if isinstance(found, dict):  # skip the sure, same-language majority without a query
+            policy = (await self.policies.get(str(event.organization_id))).policy
+            language = await self.languages.get(event.organization_id)
+            if not needs_assist(found, policy.escalation_threshold, language):
+                return
         outcome = await assist(self.sessions, self.router, self.policies,
                                message_id=event.message_id, claims=self.claims)  # fmt: skip
         if outcome is None:

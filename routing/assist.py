@@ -8,6 +8,7 @@ under `assist`), so a redelivered event never pays twice.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -91,6 +92,31 @@ async def _claim(claims: Redis | None, message_id: uuid.UUID, step: str) -> None
         f"sb:assist:{message_id}:{step}", "1", nx=True, ex=CLAIM_S
     ):
         raise AssistBusy(f"{step} of message {message_id} is running elsewhere", retry_after=5)
+
+
+def needs_assist(classification: dict[str, Any], threshold: float, agent_language: str) -> bool:
+    """Worth a look at all? Most messages are neither unsure nor foreign: the event alone
+    tells, with no database read."""
+    language = (classification.get("language") or {}).get("label")
+    return _unsure(classification, threshold) or bool(language and language != agent_language)
+
+
+class AgentLanguages:
+    """Each organization's agents' language (`settings.agent_language`), cached for a minute."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl_s: float = 60.0) -> None:
+        self._sessions, self._ttl = sessions, ttl_s
+        self._known: dict[uuid.UUID, tuple[float, str]] = {}
+
+    async def get(self, org_id: uuid.UUID) -> str:
+        now = time.monotonic()
+        known = self._known.get(org_id)
+        if known is None or now - known[0] > self._ttl:
+            async with self._sessions() as session:
+                org = await session.get(Organization, org_id)
+            language = str((org.settings if org else {}).get("agent_language") or "en")
+            known = self._known[org_id] = (now, language)
+        return known[1]
 
 
 def _unsure(classification: dict[str, Any], threshold: float) -> bool:

@@ -13,7 +13,7 @@ from nats.js import JetStreamContext
 from api.runtime import Runtime
 from cluster.drafter import DrafterConfig, DraftWorker
 from ingestion.events import Event, emit, event_id
-from routing.assist import assist, default_labels
+from routing.assist import AgentLanguages, assist, default_labels, needs_assist
 from routing.backend import InProcessRouter
 from routing.router import Router
 from store.tables import Contact, Conversation, Message, Organization
@@ -116,9 +116,6 @@ async def test_a_conversation_summary_is_routed(runtime: Runtime, llm: Fakes) ->
         assert r.status_code == 404
 
 
-__all__ = ["Organization"]
-
-
 async def test_the_assistant_worker_relabels_a_classified_message_once(
     router: Router, runtime: Runtime, llm: Fakes, js: JetStreamContext
 ) -> None:
@@ -147,3 +144,22 @@ async def test_the_assistant_worker_relabels_a_classified_message_once(
 
 async def _no_lookup(org_id: str, text: str) -> list[Any]:
     return []
+
+
+def test_only_unsure_or_foreign_messages_need_a_look() -> None:
+    sure_english = {"intent": {"confidence": 0.93}, "language": {"label": "en"}}
+    assert not needs_assist(sure_english, 0.6, "en")
+    assert needs_assist({**sure_english, "intent": {"confidence": 0.4}}, 0.6, "en")
+    assert needs_assist(sure_english, 0.6, "de")  # the agents read German
+    assert not needs_assist({}, 0.6, "en")
+
+
+async def test_the_agents_language_comes_from_the_organization(runtime: Runtime) -> None:
+    org = uuid.UUID(await make_org(runtime, {}))
+    languages = AgentLanguages(runtime.sessions)
+    assert await languages.get(org) == "en"
+    async with runtime.sessions() as session, session.begin():
+        row = await session.get(Organization, org)
+        assert row is not None
+        row.settings = {**row.settings, "agent_language": "de"}
+    assert await AgentLanguages(runtime.sessions).get(org) == "de"
