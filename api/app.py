@@ -108,7 +108,7 @@ def _attach_embedder(runtime: Runtime, embedder: EmbedderBackend | None) -> None
         runtime.embedder = embedder
     elif runtime.embedder is None:
         classifier = runtime.classifier
-        shared = classifier._loaded if isinstance(classifier, InProcessClassifier) else None
+        shared = classifier.service if isinstance(classifier, InProcessClassifier) else None
         runtime.embedder = InProcessEmbedder(loader=shared)
 
 

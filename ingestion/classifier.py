@@ -38,7 +38,8 @@ class InProcessClassifier:
         self._lock = asyncio.Lock()
         self._service = service
 
-    async def _loaded(self) -> ClassifierService:
+    async def service(self) -> ClassifierService:
+        """The loaded models (loaded on first use); the in-process embedder shares them."""
         async with self._lock:
             if self._service is None:
                 self._service = await asyncio.to_thread(
@@ -49,7 +50,7 @@ class InProcessClassifier:
     async def classify(
         self, texts: Sequence[str], *, model_id: str, review_threshold: float | None
     ) -> list[Classification]:
-        service = await self._loaded()
+        service = await self.service()
         return await asyncio.to_thread(
             service.classify, list(texts), model_id=model_id, review_threshold=review_threshold
         )
