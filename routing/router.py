@@ -10,16 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from routing.attempts import Attempt, RetryPolicy, call_with_retries
 from routing.breaker import Breakers
-from routing.budget import Budget, BudgetLimits, BudgetUnavailable, Denied, Lease
-from routing.contract import ChatMessage, Completion, ProviderRequest, Source, TaskContext
-from routing.decision import Option, Plan, plan
+from routing.budget import Budget, BudgetLimits, BudgetUnavailable, Denied
+from routing.calls import (
+    NoRoute,
+    PolicySource,
+    Prepared,
+    ProviderRejected,
+    Refused,
+    ResolvedPolicy,
+    RouteRequest,
+    RouteResult,
+    ledger_status,
+    no_route_error,
+    stop_error,
+)
+from routing.contract import Completion, ProviderRequest, Source, TaskContext
+from routing.decision import Option, plan
 from routing.endpoints import EnvEndpoints, resolve
 from routing.ledger import LedgerRow
 from routing.masking import Masking, mask_messages
@@ -27,81 +37,23 @@ from routing.policy import RoutingPolicy, TaskPolicy
 from routing.pricebook import MICRO, PriceBook, default_price_book
 from routing.providers.base import Provider, ProviderError
 from routing.tokens import worst_case_prompt_tokens
-from store.errors import BadInput, BudgetExceeded, Retriable
+from store.errors import BadInput
 
 log = logging.getLogger(__name__)
 Alert = Callable[[str, list[str], dict[str, int]], Awaitable[None]]
-
-
-class NoRoute(Retriable):
-    """No model can take the call now (none eligible, or every provider failed)."""
-
-    code = "no_route"
-
-
-class Refused(BadInput):
-    """The provider refused on content-safety grounds; no other provider is asked."""
-
-    code = "content_refused"
-    status = 422
-
-
-class ProviderRejected(BadInput):
-    """A 4xx that would fail at any provider (bad parameters)."""
-
-    code = "provider_rejected"
-
-
-@dataclass(frozen=True)
-class ResolvedPolicy:
-    policy: RoutingPolicy
-    keys: Mapping[str, str]  # provider -> API key, decrypted
-
-
-class PolicySource(Protocol):
-    async def get(self, org_id: str) -> ResolvedPolicy: ...
-
-
-@dataclass
-class RouteRequest:
-    org_id: str
-    task: str
-    messages: list[ChatMessage]
-    model: str | None = None  # None or "auto": the task's policy decides
-    max_tokens: int | None = None
-    temperature: float | None = None
-    stop: list[str] | None = None
-    context: TaskContext | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    message_id: str | None = None
-
-
-@dataclass
-class RouteResult:
-    completion: Completion
-    model_id: str
-    provider: str
-    cost_usd: float
-    estimated_cost_usd: float
-    reason: str
-    fallback_path: list[str]
-    request_id: str
-    degraded: str | None = None  # budget | budget_unavailable | providers_failed
-
-
-@dataclass
-class Prepared:
-    """Everything decided before the first provider call."""
-
-    call: RouteRequest
-    rules: TaskPolicy
-    limits: BudgetLimits
-    plan: Plan
-    external_messages: list[ChatMessage]
-    masking: Masking  # puts the customer's details back into the provider's answer
-    lease: Lease | None = None
-    degraded: str | None = None
-    attempts: list[Attempt] = field(default_factory=list)
+# The call contract lives in routing/calls.py; importing it from here keeps working.
+__all__ = [
+    "Alert",
+    "NoRoute",
+    "PolicySource",
+    "Prepared",
+    "ProviderRejected",
+    "Refused",
+    "ResolvedPolicy",
+    "RouteRequest",
+    "RouteResult",
+    "Router",
+]
 
 
 class Router:
@@ -202,7 +154,7 @@ class Router:
                     attempt.finish()
                     if exc.kind in ("refusal", "invalid"):
                         await self._close(prepared, None, None)
-                        raise _stop(exc) from None
+                        raise stop_error(exc) from None
                     continue
                 attempt.finish()
                 actual, path = await self._close(prepared, attempt, completion)
@@ -241,7 +193,7 @@ class Router:
         if failed and prepared.degraded is None:
             prepared.degraded = "providers_failed"
         if decided.local is None:
-            raise _no_local(prepared)
+            raise no_route_error(prepared)
         started = time.perf_counter()
         request = ProviderRequest(
             model="local",
@@ -287,7 +239,7 @@ class Router:
         path: list[str] = []
         for attempt in prepared.attempts:
             for ms, error in attempt.failures:  # one row per call the provider answered badly
-                row = self._row(prepared, attempt.option, None, 0, _status(error), path[:])
+                row = self._row(prepared, attempt.option, None, 0, ledger_status(error), path[:])
                 row.latency_ms, row.error = ms, error.message
                 rows.append(row)
             if not attempt.failures and attempt is not winner:  # abandoned mid-call
@@ -389,37 +341,3 @@ def _limits(policy: RoutingPolicy, rules: TaskPolicy) -> BudgetLimits:
         t.monthly_usd if t else None,
         b.soft_ratio,
     )
-
-
-def _status(error: ProviderError) -> str:
-    return "refused" if error.kind == "refusal" else "error"
-
-
-def _stop(exc: ProviderError) -> BadInput:
-    if exc.kind == "refusal":
-        return Refused(f"the provider refused the request: {exc.message}")
-    return ProviderRejected(
-        f"the provider rejected the request: {exc.message}", details={"status": exc.status}
-    )
-
-
-def _no_local(prepared: Prepared) -> Exception:
-    details: dict[str, Any] = {
-        "task": prepared.call.task,
-        "reason": prepared.plan.reason,
-        "tried": [a.option.model_id for a in prepared.attempts],
-    }
-    if prepared.degraded == "budget":
-        return BudgetExceeded(
-            "the budget cannot cover this call and the task does not allow the local provider",
-            details=details,
-        )
-    if prepared.degraded == "budget_unavailable":
-        return NoRoute(
-            "the budget store is unreachable; paid calls are refused",
-            retry_after=2,
-            details=details,
-        )
-    if prepared.attempts:
-        return NoRoute("every eligible provider failed", retry_after=5, details=details)
-    return NoRoute("no eligible model for this task", retry_after=30, details=details)

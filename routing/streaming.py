@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from routing.attempts import Attempt, backoff
+from routing.calls import Prepared, RouteRequest, stop_error
 from routing.contract import Completion, StreamDelta, Usage
 from routing.decision import Option
 from routing.masking import StreamUnmasker
 from routing.pricebook import MICRO
 from routing.providers.base import ProviderError
-from routing.router import Prepared, Router, RouteRequest, _stop
+from routing.router import Router
 from routing.tokens import worst_case_prompt_tokens
 
 
@@ -100,7 +101,7 @@ async def _open(
             router.breakers.release(key)
             attempt.finish()
             await router._close(prepared, None, None)
-            raise _stop(error) from None
+            raise stop_error(error) from None
         if error.kind != "retriable":
             router.breakers.release(key)
             attempt.finish()
