@@ -20,9 +20,12 @@ from api.integrations.oauth import router as oauth
 from api.integrations.routes import connectors_router
 from api.integrations.routes import router as integrations
 from api.kb.routes import router as kb
+from api.labels.routes import router as labels
 from api.llm.routes import router as llm
 from api.organizations.routes import router as organization
+from api.registry.routes import router as registry
 from api.routing.routes import router as routing
+from api.training.routes import router as training
 from api.users.routes import router as users
 from api.webhooks.routes import router as webhooks
 from api.workflows.routes import router as workflows
@@ -43,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     messages_router,
     summaries,
     drafts,
+    labels,
     audit_log,
     classify,
     inbound,
@@ -52,4 +56,6 @@ ROUTERS: list[APIRouter] = [
     workflows,
     kb,
     routing,
+    training,
+    registry,
 ]

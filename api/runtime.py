@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -51,6 +52,7 @@ class Runtime:
     router: RouterBackend | None = None
     policy_store: PolicyStore | None = None
     org_models: OrgModels = field(default_factory=OrgModels)
+    _lifecycle: Any = None
     _nats_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -67,6 +69,19 @@ class Runtime:
             secret_box=SecretBox(settings.secret_keys),
             limiter=RateLimiter(redis, enabled=settings.rate_limit_enabled),
         )
+
+    def lifecycle(self) -> Any:
+        """The model lifecycle (`training.lifecycle.Lifecycle`) over the MLflow server; a 503
+        while no tracking server is configured."""
+        if self._lifecycle is None:
+            uri = self.settings.mlflow_tracking_uri
+            if not uri:
+                raise Retriable("the model registry (MLflow) is not configured", retry_after=30)
+            from training.lifecycle import Lifecycle
+            from training.tracking import Tracker
+
+            self._lifecycle = Lifecycle(Tracker(uri), self.settings.org_models_dir)
+        return self._lifecycle
 
     async def connect_nats(self) -> None:
         """Connect and create the streams; if NATS is down the API still serves (and /ready says

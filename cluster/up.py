@@ -1,8 +1,9 @@
 """`make up`: the whole platform on one machine, stopped cleanly by Ctrl-C or SIGTERM.
 
 Unset DATABASE_URL / REDIS_URL / NATS_URL start the embedded servers (cluster/embedded.py) under
-DATA_DIR; then migrations, the demo organization, a local Ray with Serve on HOST:PORT, and a wait
-until /ready answers 200. Everything started here is stopped here, in reverse order.
+DATA_DIR; then migrations, the demo organization, an MLflow server on that database server unless
+MLFLOW_TRACKING_URI is set, a local Ray with Serve on HOST:PORT, and a wait until /ready answers
+200. Everything started here is stopped here, in reverse order.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from cluster.embedded import (
+    EmbeddedMlflow,
     EmbeddedNats,
     EmbeddedPostgres,
     EmbeddedRedis,
@@ -104,6 +106,17 @@ def resolved_settings(settings: Settings, services: list[EmbeddedService]) -> Se
     return settings.model_copy(update=urls)
 
 
+def start_mlflow(settings: Settings, stack: ExitStack) -> EmbeddedMlflow | None:
+    """The MLflow tracking server and model registry (training/), unless one is given: its runs
+    and models in an `mlflow` database on the database server in use, its artifacts in DATA_DIR."""
+    if settings.mlflow_tracking_uri:
+        return None
+    service = EmbeddedMlflow(settings.data_dir, settings.require("database_url"))
+    stack.callback(service.stop)
+    log.info("starting mlflow (data in %s and database %r)", service.root, service.database)
+    return service.start()
+
+
 def replica_env(settings: Settings) -> dict[str, str]:
     """Every setting the user gave by environment, plus the URLs chosen here: Serve replicas
     build their own Settings from their environment."""
@@ -112,6 +125,8 @@ def replica_env(settings: Settings) -> dict[str, str]:
     env.update({key: os.environ[key] for key in PASSTHROUGH_ENV if key in os.environ})
     for field in SERVICES:
         env[field.upper()] = settings.require(field)
+    if settings.mlflow_tracking_uri:  # the name MLflow's own client reads
+        env["MLFLOW_TRACKING_URI"] = settings.mlflow_tracking_uri
     env["DATA_DIR"] = str(settings.data_dir.resolve())
     env["SERVE_ENABLED"] = "true"
     return env
@@ -164,12 +179,17 @@ def deploy(settings: Settings, stack: ExitStack) -> str:
 
 def start_ingestion(settings: Settings, pipeline_workers: int) -> None:
     """Pipeline workers, pollers, outbound delivery and the drafter as supervised Ray actors."""
-    from cluster.workers import start_drafting
+    from cluster.workers import start_drafting, start_training
     from cluster.workers import start_ingestion as start
 
-    log.info("starting %d pipeline workers, pollers, outbound delivery, drafter", pipeline_workers)
+    log.info(
+        "starting %d pipeline workers, pollers, outbound delivery, drafter, trainer",
+        pipeline_workers,
+    )
     start(settings, pipeline_workers)
     start_drafting(settings)
+    if settings.mlflow_tracking_uri:
+        start_training(settings)
 
 
 def wait_until_ready(api_url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
@@ -235,6 +255,9 @@ def launch(settings: Settings, stack: ExitStack) -> Running:
     services = start_services(settings, stack)
     settings = resolved_settings(settings, services)
     demo = prepare_database(settings)
+    if (mlflow := start_mlflow(settings, stack)) is not None:
+        services.append(mlflow)  # in the banner, and watched like the others
+        settings = settings.model_copy(update={"mlflow_tracking_uri": mlflow.url})
     session_dir = start_ray(settings, stack)
     api_url = deploy(settings, stack)
     start_ingestion(settings, settings.pipeline_workers)

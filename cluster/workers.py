@@ -193,6 +193,43 @@ class DraftActor:
         self.stopping.set()
 
 
+@ray.remote(num_cpus=0.05, max_restarts=-1, max_task_retries=-1)
+class TrainingActor:
+    """The training worker: claims queued runs and trains each as a Ray task (training/jobs.py),
+    so the compute lands wherever the cluster has room. A restart of this actor leaves its run
+    to be queued again by the heartbeat rule; nothing is registered twice."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = Settings(**settings)
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        from training.lifecycle import Lifecycle
+        from training.runner import TrainingWorker
+        from training.tracking import Tracker
+
+        sessions = session_factory(create_engine_from(self.settings))
+        lifecycle = Lifecycle(
+            Tracker(self.settings.require("mlflow_tracking_uri")), self.settings.org_models_dir
+        )
+        worker = TrainingWorker(
+            sessions, lifecycle, workdir=self.settings.data_dir.resolve() / "training"
+        )
+        await worker.serve(self.stopping)
+
+    async def stop(self) -> None:
+        self.stopping.set()
+
+
+def start_training(settings: Settings) -> Any:
+    """Start the training worker; returns the ref of its run."""
+    trainer = TrainingActor.options(name="trainer", namespace=NAMESPACE).remote(  # type: ignore[attr-defined]
+        settings_payload(settings)
+    )
+    _HELD.append(trainer)
+    return trainer.run.remote()
+
+
 def settings_payload(settings: Settings) -> dict[str, Any]:
     """What an actor needs to rebuild the launcher's settings (secrets travel in the object
     store of a cluster we own, never in logs)."""

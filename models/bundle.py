@@ -2,7 +2,9 @@
 
     <bundle>/manifest.json   name, version, heads, intent→category map, thresholds
     <bundle>/<head>.npz|json one LinearHead each (intent, sentiment, scope)
-    <bundle>/embedder/       the int8 ONNX encoder (default bundle only; built by training)
+    <bundle>/embedder/       the int8 ONNX encoder (the default bundle's, built by training; an
+                             organization bundle has one when its intent head was fine-tuned
+                             with its own encoder: manifest `"encoder": "embedder"`)
 
 An organization's bundle may carry only some heads; the default bundle fills in the rest.
 """
@@ -47,6 +49,10 @@ class Bundle:
     review_threshold: float = 0.6
     scope_threshold: float = 0.5
     embedder: dict[str, Any] = field(default_factory=dict)
+    # The intent head's own encoder (a fine-tuned one), relative to the bundle; None: the
+    # shared encoder. `encoder` is that encoder once loaded (see `models.registry`).
+    encoder_dir: str | None = None
+    encoder: Any = field(default=None, compare=False, repr=False)
 
     @property
     def ref(self) -> str:
@@ -68,6 +74,16 @@ class Bundle:
         categories = self.categories if "intent" in self.heads else base.categories
         return replace(self, heads={**base.heads, **self.heads}, categories=categories)
 
+    def named(self, name: str, version: str, own: tuple[str, ...] | None = None) -> Bundle:
+        """The bundle with its own heads (all, or `own`) answering as `name:version`: the
+        registry's name and version are the truth, whatever the files were written with."""
+        own = tuple(self.heads) if own is None else own
+        heads = {
+            head_name: replace(head, name=name, version=version) if head_name in own else head
+            for head_name, head in self.heads.items()
+        }
+        return replace(self, name=name, version=version, heads=heads)
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for name, head in self.heads.items():
@@ -81,6 +97,8 @@ class Bundle:
             "scope_threshold": self.scope_threshold,
             "embedder": self.embedder,
         }
+        if self.encoder_dir:
+            manifest["encoder"] = self.encoder_dir
         (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     @classmethod
@@ -101,4 +119,5 @@ class Bundle:
             review_threshold=float(manifest.get("review_threshold", 0.6)),
             scope_threshold=float(manifest.get("scope_threshold", 0.5)),
             embedder=dict(manifest.get("embedder", {})),
+            encoder_dir=manifest.get("encoder"),
         )

@@ -67,13 +67,20 @@ class LocalClassifier:
         *,
         bundle: Bundle | None = None,
         review_threshold: float | None = None,
+        intent_embeddings: FloatArray | None = None,
     ) -> list[Analysis]:
-        """`prepared[i]` is `prepare(texts[i])` and `embeddings[i]` its vector."""
+        """`prepared[i]` is `prepare(texts[i])` and `embeddings[i]` its vector. A bundle whose
+        intent head has its own (fine-tuned) encoder reads `intent_embeddings`, encoded here
+        when not given."""
         bundle = bundle or self.bundle
         threshold = bundle.review_threshold if review_threshold is None else review_threshold
         intent_head = bundle.head("intent")
         features = TextFeatures(prepared)
-        intent_probs = intent_head.predict_proba(embeddings, features)
+        if intent_embeddings is None:
+            intent_embeddings = own_embeddings(bundle, prepared)
+        intent_probs = intent_head.predict_proba(
+            embeddings if intent_embeddings is None else intent_embeddings, features
+        )
         intents = rank(intent_probs, intent_head.labels)
         categories = _category_guesses(intent_probs, *bundle.category_index)
         sentiment_head = bundle.head("sentiment")
@@ -121,6 +128,14 @@ class LocalClassifier:
         return np.asarray(
             scope.predict_proba(embeddings, features)[:, column] >= bundle.scope_threshold
         )
+
+
+def own_embeddings(bundle: Bundle, prepared: Sequence[str]) -> FloatArray | None:
+    """The intent head's vectors from the bundle's own encoder; None when it has none."""
+    if bundle.encoder is None:
+        return None
+    vectors: FloatArray = bundle.encoder.encode(list(prepared))
+    return vectors
 
 
 def _intent(ranked: Ranked) -> IntentGuess:

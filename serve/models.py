@@ -21,8 +21,9 @@ from models.bundle import Bundle
 from models.contract import Classification
 from models.embedder import OnnxEmbedder, lower_thread_priority
 from models.heads import FloatArray
-from models.pipeline import LocalClassifier, prepare
+from models.pipeline import LocalClassifier, own_embeddings, prepare
 from models.registry import ModelStore
+from serve.artifacts import fetch_from_registry
 
 HEALTH_PROBE = "Where is my order? It was due on Monday."
 
@@ -110,7 +111,7 @@ class Classifier:
         _pin_threads(1)
         self.embedder = embedder
         bundle = Bundle.load(Path(bundle_dir))
-        self.store = ModelStore(Path(org_models_dir), bundle)
+        self.store = ModelStore(Path(org_models_dir), bundle, fetch=fetch_from_registry)
         self.local = LocalClassifier(bundle)
         self._background = ThreadPoolExecutor(1, "classify-bg", initializer=lower_thread_priority)
 
@@ -125,7 +126,8 @@ class Classifier:
         bundle = await self.bundle_for(model_id) if model_id else self.store.default
         prepared = [prepare(text) for text in texts]
         embeddings = await self.embed(prepared)
-        return self.answer(texts, prepared, embeddings, bundle, review_threshold)
+        own = await asyncio.to_thread(own_embeddings, bundle, prepared) if bundle.encoder else None
+        return self.answer(texts, prepared, embeddings, bundle, review_threshold, own)
 
     async def classify_background(
         self, texts: list[str], review_threshold: float | None = None
@@ -137,8 +139,18 @@ class Classifier:
         loop = asyncio.get_running_loop()
         prepared = await loop.run_in_executor(self._background, _prepare_all, texts)
         embeddings = await self.embedder.encode_background.remote(prepared)
+        own = None
+        if bundle.encoder:
+            own = await loop.run_in_executor(self._background, own_embeddings, bundle, prepared)
         return await loop.run_in_executor(
-            self._background, self.answer, texts, prepared, embeddings, bundle, review_threshold
+            self._background,
+            self.answer,
+            texts,
+            prepared,
+            embeddings,
+            bundle,
+            review_threshold,
+            own,
         )
 
     def answer(
@@ -148,9 +160,15 @@ class Classifier:
         embeddings: FloatArray,
         bundle: Bundle,
         review_threshold: float | None,
+        own: FloatArray | None = None,
     ) -> list[Classification]:
         analyses = self.local.analyse(
-            texts, prepared, embeddings, bundle=bundle, review_threshold=review_threshold
+            texts,
+            prepared,
+            embeddings,
+            bundle=bundle,
+            review_threshold=review_threshold,
+            intent_embeddings=own,
         )
         return [analysis.classification for analysis in analyses]
 

@@ -1,10 +1,11 @@
-"""Real PostgreSQL, Redis and NATS for every test; each DB test rolls back its transaction."""
+"""Real PostgreSQL, Redis and NATS for every test; each DB test rolls back its transaction.
+A real MLflow server for the tests that ask for `mlflow_uri`."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from api.app import attach_router, create_app
 from api.deps import get_session
 from api.runtime import Runtime
+from cluster.embedded import EmbeddedMlflow
 from ingestion.classifier import InProcessClassifier
 from ingestion.streams import ensure_streams
 from models.service import ClassifierService
@@ -30,6 +32,8 @@ from training.embedder import ensure as ensure_embedder
 BASE_DB = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Parallel runs (several checkouts on one machine) each set their own name.
 TEST_DB = os.environ.get("TEST_DATABASE_NAME", "switchboard_test")
+# No usage reports from the MLflow client in test runs (its server is told the same).
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 def database_url(name: str) -> str:
@@ -72,6 +76,17 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     recreate_database(TEST_DB)
     migrate.upgrade(database_url(TEST_DB))
     return make_settings(org_models_dir=tmp_path_factory.mktemp("org-models"))
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow tracking server and model registry for the session, started on first use:
+    runs and models in `<TEST_DB>_mlflow` on the tests' PostgreSQL (recreated), artifacts in a
+    temporary folder served by it. Callers pass the URI to MLflow (MlflowClient(tracking_uri=))."""
+    name = f"{TEST_DB}_mlflow"
+    recreate_database(name)
+    with EmbeddedMlflow(tmp_path_factory.mktemp("mlflow"), BASE_DB, database=name) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

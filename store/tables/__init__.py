@@ -5,6 +5,7 @@ from store.tables.identity import ApiKey, Invitation, Organization, RefreshToken
 from store.tables.inbox import Contact, Conversation, Draft, Integration, LabelCorrection, Message
 from store.tables.operations import AIModel, AnalyticsEvent, AuditLog, ProviderUsage, Workflow
 from store.tables.routing import KbArticle, RoutingPolicy
+from store.tables.training import Promotion, TrainingRun
 
 __all__ = [
     "AIModel",
@@ -21,9 +22,11 @@ __all__ = [
     "LabelCorrection",
     "Message",
     "Organization",
+    "Promotion",
     "ProviderUsage",
     "RefreshToken",
     "RoutingPolicy",
+    "TrainingRun",
     "User",
     "Workflow",
 ]

@@ -6,13 +6,16 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import nats
+import psutil
 import psycopg
 import pytest
 import redis
 
 from cluster import testenv
 from cluster.embedded import (
+    EmbeddedMlflow,
     EmbeddedNats,
     EmbeddedPostgres,
     EmbeddedRedis,
@@ -20,6 +23,7 @@ from cluster.embedded import (
     EmbeddedServiceError,
     bind_port,
 )
+from tests.conftest import BASE_DB, TEST_DB, database_url, drop_database
 
 
 def test_postgres_serves_sql_and_keeps_rows_across_restart(tmp_path: Path) -> None:
@@ -96,6 +100,34 @@ def test_a_server_that_cannot_start_says_so_and_names_its_log(tmp_path: Path) ->
     with pytest.raises(EmbeddedServiceError, match=r"postgres exited .*postgres\.log"):
         broken.start()
     assert broken.proc is None
+
+
+def test_mlflow_creates_its_database_answers_and_leaves_no_process(tmp_path: Path) -> None:
+    name = f"{TEST_DB}_mlflow_embedded"
+    drop_database(name)
+    try:
+        with EmbeddedMlflow(tmp_path, BASE_DB, database=name) as server:
+            assert server.database_url().endswith(f"/{name}")
+            assert httpx.get(f"{server.url}/health").text == "OK"
+            assert server.proc is not None
+            started = psutil.Process(server.proc.pid).children(recursive=True)
+            assert started, "mlflow server runs its uvicorn as a child"
+            port = server.port
+        with psycopg.connect(database_url(name)) as conn:  # its tables, in its own database
+            assert conn.execute("SELECT count(*) FROM experiments").fetchone() == (1,)
+        assert not any(child.is_running() for child in started)
+        assert bind_port(port) == port
+    finally:
+        drop_database(name)
+
+
+def test_mlflow_on_a_database_server_that_does_not_answer_says_so(tmp_path: Path) -> None:
+    nowhere = f"postgresql://postgres:secret@127.0.0.1:{bind_port(0)}/postgres"
+    server = EmbeddedMlflow(tmp_path, nowhere)
+    with pytest.raises(EmbeddedServiceError, match=r"mlflow: cannot create its database") as error:
+        server.start()
+    assert "secret" not in str(error.value)
+    assert server.proc is None
 
 
 CHILD = """

@@ -1,0 +1,1 @@
+"""Agents' label corrections and confirmations: the training examples the trainer exports."""
