@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest bench-router models clean-data install
+.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest bench-router bench-promotion models clean-data install
 
 install: $(STAMP)
 
@@ -44,6 +44,9 @@ bench-ingest: $(STAMP)
 
 bench-router: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/router.py
+
+bench-promotion: $(STAMP)
+	$(BIN)/python bench/promotion.py
 
 # Retrain the shipped default heads (models/artifacts/default) from training/data/public.
 models: $(STAMP)

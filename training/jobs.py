@@ -2,8 +2,10 @@
 
 `compute` is a plain function of plain data, so it runs the same in a thread (tests, a
 laptop without Ray) and as a Ray task on the cluster (`run`), where it reserves
-`TRAINING_NUM_CPUS` (and a GPU when `TRAINING_NUM_GPUS` asks for one). Progress comes back
-through a Ray queue; the bundle comes back as a tar archive, so the task may run on any node.
+`TRAINING_NUM_CPUS` (default 0.1: on one small machine the reservation is nominal and torch
+uses every core; on a cluster ask for a whole node's worth, and a GPU with
+`TRAINING_NUM_GPUS`). Progress comes back through a Ray queue; the bundle comes back as a tar
+archive, so the task may run on any node.
 """
 
 from __future__ import annotations
@@ -124,24 +126,25 @@ async def run(spec: JobSpec, progress: Progress, *, use_ray: bool | None = None)
 
         return await asyncio.to_thread(compute, spec, threadsafe)
     import ray
-    from ray.util.queue import Queue
+    from ray.util.queue import Empty, Queue
 
+    cpus = float(os.environ.get("TRAINING_NUM_CPUS", "0.1"))
+    gpus = float(os.environ.get("TRAINING_NUM_GPUS", "0"))
     queue = Queue(actor_options={"num_cpus": 0})
-    task = ray.remote(_remote).options(
-        num_cpus=float(os.environ.get("TRAINING_NUM_CPUS", "0.5")),
-        num_gpus=float(os.environ.get("TRAINING_NUM_GPUS", "0")),
-        name="training-job",
-    )
-    ref = task.remote(spec, queue)
+    task = ray.remote(_remote).options(num_cpus=cpus, num_gpus=gpus, name="training-job")
+    progress(0.0, {"waiting_for_cpus": cpus, "waiting_for_gpus": gpus})
+    pending = asyncio.ensure_future(task.remote(spec, queue))
     try:
         while True:
-            done, _ = ray.wait([ref], timeout=0)
-            while not queue.empty():
-                progress(*queue.get_nowait())
-            if done:
+            await asyncio.wait({pending}, timeout=1.0)
+            while True:
+                try:
+                    progress(*(await queue.get_async(block=False)))
+                except Empty:
+                    break
+            if pending.done():
                 break
-            await asyncio.sleep(1.0)
-        result: JobResult = await ref
+        result: JobResult = pending.result()
     finally:
         ray.kill(queue.actor)  # type: ignore[arg-type]
     if result.archive is not None:

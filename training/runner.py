@@ -228,6 +228,9 @@ class TrainingWorker:
         started = time.monotonic()
 
         def report(value: float, info: dict[str, float]) -> None:
+            if "waiting_for_cpus" in info:
+                live.stage = f"waiting for cluster resources ({info['waiting_for_cpus']} CPU)"
+                return
             live.progress = 0.05 + 0.85 * value
             live.stage = "evaluating" if value >= 0.86 else "training"
             live.info = info

@@ -13,7 +13,7 @@ Both fit the temperature on validation. The gate and test splits are never read 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,8 @@ def train(
     labels = source.labels
     if len(labels) < 2:
         raise ValueError("training needs examples of at least two labels")
+    # A rare label whose few examples all hashed out of train cannot be learnt or chosen on.
+    source = replace(source, validation=[e for e in source.validation if e[1] in labels])
     if not source.validation:
         raise ValueError("training needs a validation split (too few examples)")
     categories = categories or {}

@@ -12,6 +12,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.audit import record
 from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
@@ -20,19 +21,23 @@ from api.registry.schemas import (
     EvaluateRequest,
     PromoteRequest,
     PromotionRead,
+    ReclassifyRequest,
+    ReclassifySummary,
     RegisteredModelRead,
     RegisteredModels,
     RollbackRequest,
 )
 from api.runtime import Runtime
 from api.schemas import ListResponse
+from models.contract import Classification
 from models.registry import model_id, registered_name
-from store.errors import Forbidden, NotFound
+from store.errors import Forbidden, NotFound, Retriable
 from store.pagination import paginate
 from store.scoped import scoped
 from store.tables import AIModel, Promotion
 from training.export import export_examples
 from training.lifecycle import GateFailed, holder, versions
+from training.reclassify import reclassify_recent
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -212,3 +217,55 @@ async def evaluate_version(
         body.split,
         body.limit,
     )
+
+
+def _batch_sessions(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the request session's bind, one transaction per batch: the engine in
+    production (each batch commits on its own, so no long transaction holds the rows the
+    pipeline writes); a connection already in a transaction in the tests (each batch a
+    savepoint inside it)."""
+    return async_sessionmaker(
+        bind=session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@router.post("/{name}/reclassify", response_model=ReclassifySummary)
+async def reclassify(
+    name: ModelName,
+    body: ReclassifyRequest,
+    principal: CanPromote,
+    session: SessionDep,
+    client: ClientDep,
+    runtime: RuntimeDep,
+) -> ReclassifySummary:
+    """Re-classifies the organization's newest classified inbound messages with the champion
+    and says how many intents changed. Each batch commits on its own: a failure leaves each
+    message old or new, and running it again is harmless."""
+    if name not in TASKS:
+        raise NotFound(f"no model {name}")
+    classifier = runtime.classifier
+    if classifier is None:
+        raise Retriable("the classifier is not available", retry_after=5)
+    org = await runtime.org_models.resolve(session, principal.org_id)
+    await session.commit()  # no connection held while the batches run
+
+    async def classify(texts: list[str]) -> list[Classification]:
+        return await classifier.classify(
+            texts, model_id=org.model_id, review_threshold=org.review_threshold
+        )
+
+    # The version the champion answers with (the shipped default has no registry entry);
+    # this also loads the model before the first batch.
+    version = (await classify(["warm-up"]))[0].model_version
+    summary = await reclassify_recent(
+        _batch_sessions(session),
+        principal.org_id,
+        classify,
+        model_version=version,
+        limit=body.limit,
+        use_ray=False,  # the classifier backend is already Serve's replicas where Ray runs
+    )
+    details = {k: summary[k] for k in ("examined", "changed", "model_version")}
+    record(session, principal, client, "model.reclassify", details=details)
+    await session.commit()
+    return ReclassifySummary.model_validate(summary)

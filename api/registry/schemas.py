@@ -64,3 +64,16 @@ class PromotionRead(ReadModel):
     reason: str | None
     actor_id: uuid.UUID | None
     created_at: datetime
+
+
+class ReclassifyRequest(RequestModel):
+    limit: int = Field(1000, ge=1, le=5000, description="how many of the newest messages")
+
+
+class ReclassifySummary(ReadModel):
+    examined: int
+    changed: int = Field(description="messages whose intent label changed")
+    unchanged: int
+    changes: dict[str, int] = Field(description='the 20 commonest "old→new" intent changes')
+    model_version: str
+    seconds: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,8 +115,53 @@ async def test_an_organization_model_is_multiplexed_by_id(handle: Any, org_model
     backend = HandleClassifier(handle)
     (custom,) = await backend.classify(["hello"], model_id=ident, review_threshold=0.1)
     (default,) = await backend.classify(["hello"], model_id="", review_threshold=0.1)
-    assert custom.model_version == "custom-intent:3"
+    assert custom.model_version == "custom:3"  # the registry's name and version, from the id
     assert default.model_version == "default-intent:1"
+
+
+def _head(labels: tuple[str, ...], seed: int) -> LinearHead:
+    weights = np.random.default_rng(seed).normal(size=(len(labels), 384)).astype(np.float32)
+    return LinearHead("intent", "0", labels, weights, np.zeros(len(labels), dtype=np.float32))
+
+
+async def test_a_promotion_swaps_versions_under_traffic_without_a_failed_request(
+    handle: Any, org_models: Path
+) -> None:
+    """Version 2 brings its own (fine-tuned) encoder; callers switch ids mid-traffic, as they do
+    when the champion alias moves: every request succeeds, and after the switch every answer
+    comes from version 2."""
+    org = str(uuid.uuid4())
+    old, new = model_id(org, "intent", "1"), model_id(org, "intent", "2")
+    Bundle("intent", "1", {"intent": _head(("a", "b"), 1)}).save(org_models / old)
+    Bundle("intent", "2", {"intent": _head(("x", "y", "z"), 2)}, encoder_dir="embedder").save(
+        org_models / new
+    )
+    shutil.copytree(DEFAULT_BUNDLE / "embedder", org_models / new / "embedder")
+    backend = HandleClassifier(handle)
+    serving, seen, failures = [old], [], []
+
+    async def caller() -> None:
+        for _ in range(40):
+            try:
+                (result,) = await backend.classify(
+                    ["Where is my card?"], model_id=serving[0], review_threshold=None
+                )
+                seen.append(result.model_version)
+            except Exception as exc:  # counted: the assertion below is that there are none
+                failures.append(exc)
+            await asyncio.sleep(0.01)
+
+    async def promote() -> None:
+        await asyncio.sleep(0.2)
+        serving[0] = new
+
+    await asyncio.gather(caller(), caller(), promote())
+    assert failures == []
+    assert seen[0] == "intent:1" and seen[-1] == "intent:2"
+    first_new = seen.index("intent:2")
+    assert set(seen[first_new + 2 :]) == {"intent:2"}  # in-flight calls may finish on v1
+    (result,) = await backend.classify(["Where is my card?"], model_id=new, review_threshold=None)
+    assert result.intent.label in {"x", "y", "z"}
 
 
 async def test_a_missing_organization_model_is_a_retriable_error(handle: Any) -> None:
