@@ -299,3 +299,42 @@ def _public(metrics: dict[str, Any]) -> dict[str, Any]:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text[:1000]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m training.runner [--once]`: a training worker outside the Ray cluster (a GPU
+    box, or more throughput), on the same database and MLflow as the platform
+    (DATABASE_URL, MLFLOW_TRACKING_URI, ORG_MODELS_DIR shared with the serving nodes)."""
+    import argparse
+
+    from store.db import create_engine_from, session_factory
+    from store.settings import Settings
+    from training.tracking import Tracker
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--once", action="store_true", help="train one queued run, then exit")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    lifecycle = Lifecycle(Tracker(settings.require("mlflow_tracking_uri")), settings.org_models_dir)
+
+    async def work() -> None:
+        engine = create_engine_from(settings)
+        worker = TrainingWorker(
+            session_factory(engine),
+            lifecycle,
+            workdir=settings.data_dir.resolve() / "training",
+            use_ray=False,
+        )
+        try:
+            if args.once:
+                await worker.run_once()
+            else:
+                await worker.serve(asyncio.Event())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(work())
+
+
+if __name__ == "__main__":
+    main()

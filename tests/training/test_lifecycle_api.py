@@ -213,3 +213,26 @@ async def test_without_a_registry_training_answers_503(
     assert runtime.settings.mlflow_tracking_uri is None and runtime._lifecycle is None
     r = await client.post("/api/v1/training/runs", headers=tenant.headers, json=RUN)
     assert r.status_code == 503
+
+
+async def test_the_promotion_gate_is_validated_when_set(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    for gate in ({"metric": "vibes"}, {"margin": -1}, {"max_latency_p95_ms": 0}, {"extra": 1}):
+        r = await client.patch(
+            "/api/v1/organization",
+            headers=tenant.headers,
+            json={"settings": {"promotion_gate": gate}},
+        )
+        assert r.status_code == 422, (gate, r.text)
+    r = await client.patch(
+        "/api/v1/organization",
+        headers=tenant.headers,
+        json={"settings": {"promotion_gate": {"metric": "macro_f1", "margin": 0.01}}},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"]["promotion_gate"] == {
+        "metric": "macro_f1",
+        "margin": 0.01,
+        "max_latency_p95_ms": 50.0,
+    }
