@@ -210,7 +210,7 @@ async def test_an_organization_champion_model_replaces_the_default_intent_head(
     )
     await session.flush()
     mine = (await classify(client, tenant, {"text": EMAIL})).json()
-    assert mine["model_version"] == "acme-intent:7"
+    assert mine["model_version"] == "acme:7"  # the registered name and version
     assert mine["intent"]["label"] in {"billing", "logistics"}
     assert mine["category"]["label"] in {"MONEY", "SHIPPING"}
     assert mine["model_versions"]["sentiment"] == "default-sentiment:1"

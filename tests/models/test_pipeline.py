@@ -126,7 +126,7 @@ def test_an_organization_bundle_overlays_the_default(tmp_path: Path) -> None:
     ident = model_id(ORG, "org", "2")
     _org_bundle(tmp_path / ident, default.head("intent").dim)
     loaded = store.load(ident)
-    assert loaded.head("intent").ref == "org-intent:2"
+    assert loaded.head("intent").ref == "org:2"  # the registry's name and version, from the id
     assert loaded.head("sentiment") is default.head("sentiment")
     assert loaded.categories == {"billing": "MONEY"}
     assert store.load(ident) is loaded  # cached
