@@ -170,8 +170,13 @@ def oos_figures(
     )
     conf, correct, oos = parts(test, oos_test)
     in_scope, recall = rates(conf, correct, oos, threshold)
-    return {
+    figures = {
         "oos_threshold": round(threshold, 3),
         "test_in_scope_accuracy": round(in_scope, 4),
         "test_oos_recall": round(recall, 4),
     }
+    for fixed in (0.3, 0.5, 0.7):  # the trade-off curve, reported (nothing is chosen on it)
+        a, r = rates(conf, correct, oos, fixed)
+        figures[f"test_in_scope_accuracy_at_{fixed}"] = round(a, 4)
+        figures[f"test_oos_recall_at_{fixed}"] = round(r, 4)
+    return figures

@@ -42,7 +42,7 @@ class GateConfig:
 
     metric: str = "accuracy"
     margin: float = 0.005
-    max_latency_p95_ms: float = 50.0
+    max_latency_p95_ms: float = 100.0
 
     @classmethod
     def of(cls, settings: dict[str, Any] | None) -> GateConfig:

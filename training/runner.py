@@ -41,6 +41,11 @@ class RunFailed(Exception):
     """A run that cannot succeed as asked (no data, bad parameters): failed, not retried."""
 
 
+class LostRun(Exception):
+    """This worker no longer owns the run (it was re-queued while this worker stalled, and
+    another took it): stop without touching the run or registering anything."""
+
+
 @dataclass
 class Live:
     """What the training thread last reported, written to the database by the heartbeat."""
@@ -101,8 +106,9 @@ class TrainingWorker:
             )
             for run in stale:
                 if run.attempts >= self.max_attempts:
-                    run.status, run.finished_at = "failed", utcnow()
+                    run.status, run.stage, run.finished_at = "failed", "failed", utcnow()
                     run.error = f"the worker stopped {run.attempts} times while training"
+                    run.worker = None
                 else:
                     run.status, run.stage = "queued", "requeued after a worker stopped"
                     run.worker = None
@@ -170,6 +176,8 @@ class TrainingWorker:
         workdir = self.workdir / str(run_id)
         try:
             await self._execute(run_id, live, workdir)
+        except LostRun:
+            log.warning("training run %s was taken over by another worker; dropping it", run_id)
         except asyncio.CancelledError:
             await self._end(run_id, "queued", error=None, stage="requeued: the worker stopped")
             raise
@@ -193,21 +201,28 @@ class TrainingWorker:
                 update(TrainingRun).where(TrainingRun.id == run_id).values(**values)
             )
 
+    async def _owned(self, session: AsyncSession, run_id: uuid.UUID) -> TrainingRun:
+        """The run, locked, if this worker still owns it; else `LostRun`."""
+        run = await session.scalar(
+            select(TrainingRun).where(TrainingRun.id == run_id).with_for_update()
+        )
+        if run is None or run.status != "running" or run.worker != self.name:
+            raise LostRun(str(run_id))
+        return run
+
     async def _execute(self, run_id: uuid.UUID, live: Live, workdir: Path) -> None:
         async with self.sessions() as session, session.begin():
-            run = await session.get(TrainingRun, run_id)
-            assert run is not None
+            run = await self._owned(session, run_id)
             org_id, task, dataset, trainer = run.organization_id, run.task, run.dataset, run.trainer
             params = dict(run.params or {})
             snapshot = await export_examples(session, org_id, task)
-            await self.lifecycle.ensure_default_champion(session, org_id, task)
         source, categories = await asyncio.to_thread(base_source, dataset, params)
         known = set(source.labels)
         org_examples = [
             (t, label) for t, label in snapshot.examples if dataset == sources.ORG or label in known
         ]
         added = source.add(org_examples)
-        if dataset == sources.ORG and added < MIN_ORG_EXAMPLES and not source.train:
+        if dataset == sources.ORG and added < MIN_ORG_EXAMPLES:
             raise RunFailed(
                 f"the organization has {added} labelled {task} examples; at least "
                 f"{MIN_ORG_EXAMPLES} are needed (label messages, or train on a public dataset)"
@@ -218,6 +233,10 @@ class TrainingWorker:
             source = source.limited(int(params["limit"]))
         snapshot_file = workdir / f"{snapshot.snapshot_id}.jsonl"
         await asyncio.to_thread(_write_snapshot, snapshot, snapshot_file)
+        # Only now that the data is good: the shipped default becomes version 1 (champion).
+        async with self.sessions() as session, session.begin():
+            await self._owned(session, run_id)
+            await self.lifecycle.ensure_default_champion(session, org_id, task)
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(TrainingRun)
@@ -250,6 +269,8 @@ class TrainingWorker:
             "examples": source.counts(),
             "data_params": {k: params[k] for k in ("labels", "limit", "base") if k in params},
         }
+        async with self.sessions() as session, session.begin():
+            await self._owned(session, run_id)
         mlflow_run, version = await asyncio.to_thread(
             self.lifecycle.tracker.log_version,
             organization_id=str(org_id),
@@ -266,6 +287,7 @@ class TrainingWorker:
         )
         Bundle.load(result.bundle_dir)  # never register what serving could not load
         async with self.sessions() as session, session.begin():
+            run = await self._owned(session, run_id)
             await self.lifecycle.record_version(
                 session,
                 org_id,
@@ -275,8 +297,6 @@ class TrainingWorker:
                 metrics=_public(metrics),
                 mlflow_run_id=mlflow_run,
             )
-            run = await session.get(TrainingRun, run_id)
-            assert run is not None
             run.status, run.stage, run.progress = "succeeded", "done", 1.0
             run.metrics = _public(metrics)
             run.model_name, run.model_version, run.mlflow_run_id = task, version, mlflow_run

@@ -26,7 +26,7 @@ class PromotionGate(BaseModel):
 
     metric: Literal["accuracy", "macro_f1"] = "accuracy"
     margin: float = Field(0.005, ge=0.0, le=0.5)
-    max_latency_p95_ms: float = Field(50.0, gt=0.0, le=10_000.0)
+    max_latency_p95_ms: float = Field(100.0, gt=0.0, le=10_000.0)
 
 
 class OrganizationUpdate(RequestModel):

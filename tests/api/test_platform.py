@@ -18,6 +18,7 @@ async def client_with(
     runtime: Runtime, db: AsyncConnection, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client for an app built under overridden settings, restored afterwards."""
+    previous = runtime.settings
     runtime.settings = make_settings(**overrides)
     try:
         app = build_test_app(runtime, db)
@@ -26,7 +27,7 @@ async def client_with(
         ) as c:
             yield c
     finally:
-        runtime.settings = make_settings()
+        runtime.settings = previous
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:

@@ -22,10 +22,11 @@ from models.bundle import Bundle
 from models.heads import LinearHead
 from models.registry import registered_name
 from store.base import utcnow
-from store.tables import AIModel, Organization, TrainingRun
+from store.tables import AIModel, Conversation, LabelCorrection, Message, Organization, TrainingRun
 from training import jobs, sources
 from training.lifecycle import Lifecycle
 from training.runner import MIN_ORG_EXAMPLES, TrainingWorker
+from training.sources import Example, cut
 from training.tracking import CHALLENGER, RUN_TAG, Tracker
 
 LABELS = ["card_arrival", "exchange_rate", "pin_blocked"]
@@ -39,7 +40,18 @@ def lifecycle(mlflow_uri: str, tmp_path: Path) -> Lifecycle:
 def bound_sessions(db: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     """Sessions on the test's transaction: their commits are savepoints, rolled back after."""
     return async_sessionmaker(
-        bind=db, class_=AsyncSession, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=db,
+        class_=AsyncSession,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    )
+
+
+def bound_worker(db: AsyncConnection, lifecycle: Lifecycle, workdir: Path) -> TrainingWorker:
+    """A worker on the test's one connection: no heartbeat during the test, since a beat would
+    share that connection with the run's own session at the same moment."""
+    return TrainingWorker(
+        bound_sessions(db), lifecycle, workdir=workdir, heartbeat_s=3600, use_ray=False
     )
 
 
@@ -116,7 +128,7 @@ async def test_two_workers_claiming_at_once_never_get_the_same_run(
     runtime: Runtime, committed_org: uuid.UUID, lifecycle: Lifecycle, tmp_path: Path
 ) -> None:
     async with runtime.sessions() as session, session.begin():
-        runs = [queued_run(committed_org) for _ in range(12)]
+        runs = [queued_run(committed_org) for _ in range(20)]
         session.add_all(runs)
     ids = {run.id for run in runs}
     workers = [
@@ -130,6 +142,9 @@ async def test_two_workers_claiming_at_once_never_get_the_same_run(
             claimed.append(run_id)
         return claimed
 
+    # Two pooled connections up first: a worker still connecting would let the other drain all.
+    async with runtime.engine.connect(), runtime.engine.connect():
+        pass
     first, second = await asyncio.gather(*(drain(w) for w in workers))
     assert first and second  # both really claimed, interleaved
     assert not set(first) & set(second)
@@ -162,7 +177,7 @@ async def test_a_run_locked_by_another_worker_is_skipped_not_waited_for(
 async def test_an_org_run_without_labelled_examples_fails_naming_the_minimum(
     db: AsyncConnection, session: AsyncSession, lifecycle: Lifecycle, tmp_path: Path
 ) -> None:
-    worker = TrainingWorker(bound_sessions(db), lifecycle, workdir=tmp_path, use_ray=False)
+    worker = bound_worker(db, lifecycle, tmp_path)
     org_id = await new_org(session)
     run = queued_run(org_id, dataset="org", params={"base": "none"})
     session.add(run)
@@ -188,15 +203,10 @@ async def test_an_org_run_without_labelled_examples_fails_naming_the_minimum(
     assert not (tmp_path / str(run.id)).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner bug: _execute registers the shipped default as version 1 (MLflow and "
-    "ai_models) before it checks the data, so a run refused for no data still registers",
-)
 async def test_an_org_run_without_labelled_examples_registers_nothing(
     db: AsyncConnection, session: AsyncSession, lifecycle: Lifecycle, tmp_path: Path
 ) -> None:
-    worker = TrainingWorker(bound_sessions(db), lifecycle, workdir=tmp_path, use_ray=False)
+    worker = bound_worker(db, lifecycle, tmp_path)
     org_id = await new_org(session)
     run = queued_run(org_id, dataset="org", params={"base": "none"})
     session.add(run)
@@ -207,6 +217,49 @@ async def test_an_org_run_without_labelled_examples_registers_nothing(
     client = MlflowClient(tracking_uri=lifecycle.tracker.uri)
     versions = client.search_model_versions(f"name = '{registered_name(str(org_id), 'intent')}'")
     assert (list(models), list(versions)) == ([], [])
+
+
+async def label_messages(session: AsyncSession, org_id: uuid.UUID, rows: list[Example]) -> None:
+    """Inbound messages with an agent's intent label each, as the inbox and API write them."""
+    conversation = Conversation(organization_id=org_id, channel="api")
+    session.add(conversation)
+    await session.flush()
+    for text, label in rows:
+        message = Message(
+            organization_id=org_id, conversation_id=conversation.id, direction="inbound", text=text
+        )
+        session.add(message)
+        await session.flush()
+        session.add(
+            LabelCorrection(
+                organization_id=org_id,
+                message_id=message.id,
+                head="intent",
+                old_label="other",
+                new_label=label,
+            )
+        )
+    await session.flush()
+
+
+async def test_an_org_run_with_too_few_labelled_examples_fails_naming_the_minimum(
+    db: AsyncConnection, session: AsyncSession, lifecycle: Lifecycle, tmp_path: Path
+) -> None:
+    worker = bound_worker(db, lifecycle, tmp_path)
+    org_id = await new_org(session)
+    parcel = (f"my parcel number {i} never arrived" for i in range(100))
+    refund = (f"please refund invoice {i}" for i in range(100))
+    rows = [(t, "track_order") for t in parcel if cut(t) == "train"][:3]
+    rows += [(t, "refund_request") for t in refund if cut(t) == "train"][:2]
+    await label_messages(session, org_id, rows)
+    run = queued_run(org_id, dataset="org", params={"base": "none"})
+    session.add(run)
+    await session.flush()
+
+    assert await worker.run_once() == run.id
+    failed = await fresh(session, run.id)
+    assert failed.status == "failed"
+    assert f"has 5 labelled intent examples; at least {MIN_ORG_EXAMPLES}" in (failed.error or "")
 
 
 def tiny_bundle(out: Path) -> Path:
