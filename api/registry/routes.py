@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 CanRead = Annotated[Principal, Depends(require("read:models"))]
 CanPromote = Annotated[Principal, Depends(require("promote:models"))]
+CanTrain = Annotated[Principal, Depends(require("train:models"))]  # evaluation logs an MLflow run
 ModelName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 TASKS = ("intent",)
 
@@ -198,7 +199,7 @@ async def list_promotions(
 async def evaluate_version(
     name: ModelName,
     body: EvaluateRequest,
-    principal: CanRead,
+    principal: CanTrain,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
