@@ -23,6 +23,7 @@ def fetch_from_registry(model_id: str, path: Path) -> None:
             f"model {model_id} is not on this node and MLFLOW_TRACKING_URI is unset"
         )
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     organization_id, name, version = parse_model_id(model_id)
     source = f"models:/{registered_name(organization_id, name)}/{version}"
@@ -30,7 +31,10 @@ def fetch_from_registry(model_id: str, path: Path) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=scratch))
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=scratch))
+        except MlflowException as exc:  # unknown to the registry: as missing as can be
+            raise FileNotFoundError(f"model {model_id} is in neither {path} nor {source}") from exc
         bundle = local / "artifacts" / "bundle"
         if not (bundle / "manifest.json").exists():
             raise FileNotFoundError(f"{source} has no bundle artifact")

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,26 @@ def code_version() -> str:
         return "switchboard-" + version("switchboard")
     except PackageNotFoundError:
         return "unknown"
+
+
+@contextlib.contextmanager
+def _using(uri: str) -> Iterator[None]:
+    """MLflow's fluent API on `uri`. `mlflow.set_tracking_uri` also writes the process's
+    environment, which every child process (a Ray worker, a test's server) would inherit:
+    the environment is put back afterwards."""
+    import mlflow
+
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _numeric(metrics: dict[str, Any]) -> dict[str, float]:
@@ -121,8 +143,6 @@ class Tracker:
         if existing is not None:
             version = self.client.get_model_version(registered, existing)
             return str(version.run_id), existing
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
         signature, example = signature_and_example()
         all_tags = {
             RUN_TAG: run_id,
@@ -131,9 +151,12 @@ class Tracker:
             "code_version": code_version(),
             **tags,
         }
-        with mlflow.start_run(
-            experiment_id=self.experiment_id(organization_id), run_name=run_name, tags=all_tags
-        ) as run:
+        with (
+            _using(self.uri),
+            mlflow.start_run(
+                experiment_id=self.experiment_id(organization_id), run_name=run_name, tags=all_tags
+            ) as run,
+        ):
             mlflow.log_params({k: _param(v) for k, v in params.items()})
             mlflow.log_metrics(_numeric(metrics))
             for step, epoch in enumerate(history or [], start=1):
@@ -150,7 +173,8 @@ class Tracker:
                 input_example=example,
                 pip_requirements=PIP_REQUIREMENTS,
             )
-        version = mlflow.register_model(logged.model_uri, registered, tags={RUN_TAG: run_id})
+        with _using(self.uri):
+            version = mlflow.register_model(logged.model_uri, registered, tags={RUN_TAG: run_id})
         self.client.update_model_version(
             registered, version.version, description=json.dumps(_numeric(metrics))[:4000]
         )
@@ -169,7 +193,6 @@ class Tracker:
         """An evaluation of a registered version, as its own MLflow run."""
         import mlflow
 
-        mlflow.set_tracking_uri(self.uri)
         tags = {
             "switchboard.org": organization_id,
             "switchboard.kind": "evaluation",
@@ -179,11 +202,14 @@ class Tracker:
             "split": split,
             "code_version": code_version(),
         }
-        with mlflow.start_run(
-            experiment_id=self.experiment_id(organization_id),
-            run_name=f"evaluate-{name}-v{version}-{dataset}-{split}",
-            tags=tags,
-        ) as run:
+        with (
+            _using(self.uri),
+            mlflow.start_run(
+                experiment_id=self.experiment_id(organization_id),
+                run_name=f"evaluate-{name}-v{version}-{dataset}-{split}",
+                tags=tags,
+            ) as run,
+        ):
             mlflow.log_metrics(_numeric(metrics))
             for artifact, document in documents.items():
                 mlflow.log_dict(document, artifact)
@@ -219,9 +245,7 @@ class Tracker:
 
         source = f"models:/{registered_name(organization_id, name)}/{version}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-            mlflow.set_tracking_uri(self.uri)
-            mlflow.set_registry_uri(self.uri)
+        with tempfile.TemporaryDirectory(dir=path.parent) as scratch, _using(self.uri):
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=scratch))
             bundle = local / "artifacts" / "bundle"
             if not (bundle / "manifest.json").exists():
