@@ -52,7 +52,10 @@ def worker_options(org: Org) -> dict[str, object]:
     return {
         "durable": f"ray-{org.id.hex[:12]}",
         "filter_subject": f"inbound.{org.id}.>",
-        "ack_wait_s": 3.0,
+        # Redelivery is what these tests wait for, so it is short; but longer than a fresh
+        # actor's first message (it loads the models) on a loaded CI machine, or that message
+        # would be redelivered while still in progress and its steps counted twice.
+        "ack_wait_s": 8.0,
         "max_deliver": 5,
     }
 
