@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,95 +28,20 @@ from store.errors import Conflict, NotFound
 from store.tables import AIModel, Organization, Promotion
 from training import sources
 from training.evaluation import Scorer, evaluate, latency_ms, oos_figures, shared_encoder
+from training.gate import GateConfig, GateFailed, decide, gate_numbers
 from training.tracking import CHALLENGER, CHAMPION, Tracker
+from training.versions import (
+    TASK,
+    bundle_path,
+    default_intent_bundle,
+    holder,
+    install_bundle,
+    move_alias,
+    version_number,
+    versions,
+)
 
-TASK = "classifier"  # ai_models.task of intent models (ingestion/org_models.py reads it)
-GATE_METRICS = ("accuracy", "macro_f1")
-
-
-@dataclass(frozen=True)
-class GateConfig:
-    """When a challenger may replace the champion: better by `margin` on `metric` on the gate
-    split, and no slower than `max_latency_p95_ms` per message."""
-
-    metric: str = "accuracy"
-    margin: float = 0.005
-    max_latency_p95_ms: float = 100.0
-
-    @classmethod
-    def of(cls, settings: dict[str, Any] | None) -> GateConfig:
-        raw = dict((settings or {}).get("promotion_gate") or {})
-        config = cls(
-            metric=str(raw.get("metric", cls.metric)),
-            margin=float(raw.get("margin", cls.margin)),
-            max_latency_p95_ms=float(raw.get("max_latency_p95_ms", cls.max_latency_p95_ms)),
-        )
-        if config.metric not in GATE_METRICS:
-            raise ValueError(f"promotion_gate.metric must be one of {', '.join(GATE_METRICS)}")
-        return config
-
-
-def gate_source(dataset: str, data_params: dict[str, Any]) -> sources.Source:
-    """The data a version was trained on, for its gate split (public part only; the caller
-    adds the organization's examples)."""
-    if dataset in sources.PUBLIC:
-        return sources.load(dataset)
-    base = str(data_params.get("base", "bitext"))
-    return sources.load(base) if base in sources.PUBLIC else sources.Source(dataset)
-
-
-def bundle_path(
-    models_dir: Path, organization_id: uuid.UUID | str, name: str, version: str
-) -> Path:
-    return models_dir / str(organization_id) / name / version
-
-
-def install_bundle(source: Path, target: Path) -> None:
-    """Copies a bundle into the serving folder through a temporary name: a replica never sees
-    half a bundle."""
-    if (target / "manifest.json").exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}"
-    shutil.copytree(source, scratch)
-    if target.exists():
-        shutil.rmtree(target)
-    scratch.rename(target)
-
-
-def default_intent_bundle(out: Path) -> Path:
-    """The shipped intent head alone, as an organization bundle (it reads the shared encoder)."""
-    default = Bundle.load(DEFAULT_BUNDLE)
-    Bundle(
-        name="intent",
-        version="1",
-        heads={"intent": default.head("intent")},
-        categories=default.categories,
-        review_threshold=default.review_threshold,
-        scope_threshold=default.scope_threshold,
-    ).save(out)
-    return out
-
-
-async def versions(session: AsyncSession, organization_id: uuid.UUID, name: str) -> list[AIModel]:
-    rows = await session.scalars(
-        select(AIModel)
-        .where(AIModel.organization_id == organization_id, AIModel.name == name)
-        .order_by(AIModel.created_at)
-    )
-    return sorted(rows, key=lambda row: int(row.version) if row.version.isdigit() else 0)
-
-
-def holder(rows: list[AIModel], alias: str) -> AIModel | None:
-    return next((row for row in rows if alias in (row.aliases or [])), None)
-
-
-def _move_alias(rows: list[AIModel], alias: str, target: AIModel | None) -> None:
-    for row in rows:
-        if alias in (row.aliases or []) and row is not target:
-            row.aliases = [a for a in row.aliases if a != alias]
-    if target is not None and alias not in (target.aliases or []):
-        target.aliases = [*(target.aliases or []), alias]
+__all__ = ["GateConfig", "GateFailed", "Lifecycle"]
 
 
 class Lifecycle:
@@ -199,7 +123,7 @@ class Lifecycle:
             )
             session.add(row)
             rows.append(row)
-        _move_alias(rows, CHALLENGER, row)
+        move_alias(rows, CHALLENGER, row)
         await asyncio.to_thread(
             self.tracker.set_alias, str(organization_id), name, CHALLENGER, version
         )
@@ -213,50 +137,6 @@ class Lifecycle:
         if not (path / "manifest.json").exists():  # a bundle another node trained
             self.tracker.download_bundle(str(organization_id), name, version, path)
         return Scorer.load(path, shared=shared_encoder())
-
-    def gate_numbers(
-        self,
-        organization_id: uuid.UUID,
-        name: str,
-        challenger: str,
-        champion: str | None,
-        dataset: str,
-        gate: GateConfig,
-        extra: list[tuple[str, str]] | None = None,
-        data_params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Both versions on the same gate split (the challenger's data, cut as it was for
-        training), and the challenger's latency."""
-        data_params = data_params or {}
-        source = gate_source(dataset, data_params)
-        if extra:
-            source.add(extra)
-        if data_params.get("labels"):
-            source = source.restricted([str(x) for x in data_params["labels"]])
-        if data_params.get("limit"):
-            source = source.limited(int(data_params["limit"]))
-        split = source.gate
-        if not split:
-            raise Conflict(f"the {dataset} data has no gate examples to compare on")
-        numbers: dict[str, Any] = {
-            "dataset": dataset,
-            "gate_examples": len(split),
-            "metric": gate.metric,
-            "margin": gate.margin,
-            "max_latency_p95_ms": gate.max_latency_p95_ms,
-        }
-        scorer = self._scorer(organization_id, name, challenger)
-        numbers["challenger"] = {
-            "version": challenger,
-            **evaluate(scorer, split),
-            **latency_ms(scorer, [t for t, _ in split]),
-        }
-        if champion is not None:
-            numbers["champion"] = {
-                "version": champion,
-                **evaluate(self._scorer(organization_id, name, champion), split),
-            }
-        return numbers
 
     def evaluate_version(
         self,
@@ -297,29 +177,6 @@ class Lifecycle:
             "metrics": metrics,
             "mlflow_run_id": mlflow_run,
         }
-
-    @staticmethod
-    def decide(numbers: dict[str, Any], gate: GateConfig) -> tuple[bool, str]:
-        metric = gate.metric
-        challenger = float(numbers["challenger"][metric])
-        champion = float(numbers["champion"][metric]) if "champion" in numbers else None
-        latency = float(numbers["challenger"]["latency_p95_ms"])
-        if latency > gate.max_latency_p95_ms:
-            return False, (
-                f"p95 latency {latency:.1f} ms per message is over the limit of "
-                f"{gate.max_latency_p95_ms:.1f} ms"
-            )
-        if champion is not None and challenger < champion + gate.margin:
-            return False, (
-                f"gate {metric} {challenger:.4f} does not beat the champion's {champion:.4f} "
-                f"by the required margin {gate.margin}"
-            )
-        if champion is None:
-            return True, f"no champion; gate {metric} {challenger:.4f}"
-        return True, (
-            f"gate {metric} {challenger:.4f} beats the champion's {champion:.4f} "
-            f"by {challenger - champion:+.4f} (margin {gate.margin})"
-        )
 
     async def promote(
         self,
@@ -365,9 +222,8 @@ class Lifecycle:
         dataset = str(recorded["dataset"])
         data_params = dict(recorded.get("data_params") or {})
         numbers = await asyncio.to_thread(
-            self.gate_numbers,
-            organization_id,
-            name,
+            gate_numbers,
+            lambda v: self._scorer(organization_id, name, v),
             version,
             champion.version if champion else None,
             dataset,
@@ -375,7 +231,7 @@ class Lifecycle:
             extra,
             data_params,
         )
-        passed, reason = self.decide(numbers, gate)
+        passed, reason = decide(numbers, gate)
         numbers["gate"] = asdict(gate)
         numbers["passed"] = passed
         outcome = "promoted" if passed else ("forced" if force else "refused")
@@ -428,7 +284,10 @@ class Lifecycle:
             version = last.from_version if last else None
             if version is None:
                 earlier = [
-                    r for r in rows if r is not current and _num(r.version) < _num(current.version)
+                    r
+                    for r in rows
+                    if r is not current
+                    and version_number(r.version) < version_number(current.version)
                 ]
                 version = earlier[-1].version if earlier else None
             if version is None:
@@ -464,27 +323,12 @@ class Lifecycle:
     ) -> None:
         # The bundle must be on this node before serving is pointed at it.
         await asyncio.to_thread(self._scorer, organization_id, name, target.version)
-        _move_alias(rows, CHAMPION, target)
+        move_alias(rows, CHAMPION, target)
         if CHALLENGER in (target.aliases or []):
-            _move_alias(rows, CHALLENGER, None)
+            move_alias(rows, CHALLENGER, None)
             await asyncio.to_thread(
                 self.tracker.delete_alias, str(organization_id), name, CHALLENGER
             )
         await asyncio.to_thread(
             self.tracker.set_alias, str(organization_id), name, CHAMPION, target.version
         )
-
-
-def _num(version: str) -> int:
-    return int(version) if version.isdigit() else 0
-
-
-class GateFailed(Conflict):
-    """A promotion the gate refused: 409 with the numbers."""
-
-    def __init__(self, reason: str, record: Promotion) -> None:
-        super().__init__(f"promotion refused: {reason}", details={"numbers": record.numbers})
-        self.record = record
-
-
-Compute = Callable[..., Any]

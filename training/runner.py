@@ -57,12 +57,7 @@ class Live:
 
 def base_source(dataset: str, params: dict[str, Any]) -> tuple[sources.Source, dict[str, str]]:
     """The public data of a run, and the intent → category map that goes with it."""
-    if dataset == sources.ORG:
-        base = str(params.get("base", "bitext"))
-        source = sources.load(base) if base != "none" else sources.Source("org")
-        source.name = "org"
-    else:
-        source = sources.load(dataset)
+    source = sources.for_run(dataset, params)
     categories: dict[str, str] = {}
     if dataset == "bitext" or (dataset == sources.ORG and params.get("base", "bitext") == "bitext"):
         from training import datasets
@@ -227,10 +222,7 @@ class TrainingWorker:
                 f"the organization has {added} labelled {task} examples; at least "
                 f"{MIN_ORG_EXAMPLES} are needed (label messages, or train on a public dataset)"
             )
-        if params.get("labels"):
-            source = source.restricted([str(x) for x in params["labels"]])
-        if params.get("limit"):
-            source = source.limited(int(params["limit"]))
+        source = sources.shaped(source, params)
         snapshot_file = workdir / f"{snapshot.snapshot_id}.jsonl"
         await asyncio.to_thread(_write_snapshot, snapshot, snapshot_file)
         # Only now that the data is good: the shipped default becomes version 1 (champion).

@@ -199,3 +199,26 @@ def load(name: str) -> Source:
     if name == "bitext":
         return bitext()
     raise KeyError(f"unknown public dataset {name!r}; one of {', '.join(PUBLIC)}")
+
+
+def for_run(dataset: str, params: dict[str, object]) -> Source:
+    """The public data a run on `dataset` starts from: the dataset itself, or for `org` its
+    `base` (default bitext; "none" for the organization's labels alone)."""
+    if dataset != ORG:
+        return load(dataset)
+    base = str(params.get("base", "bitext"))
+    source = load(base) if base != "none" else Source(ORG)
+    source.name = ORG
+    return source
+
+
+def shaped(source: Source, params: dict[str, object]) -> Source:
+    """`labels` and `limit` of a run's params (quick experiments and tests) applied: the gate
+    cuts a version's data exactly as its training run did."""
+    labels = params.get("labels")
+    if isinstance(labels, list) and labels:
+        source = source.restricted([str(x) for x in labels])
+    limit = params.get("limit")
+    if isinstance(limit, int) and limit:
+        source = source.limited(limit)
+    return source

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from models.bundle import Bundle
 from models.calibration import fit_temperature
 from models.embedder import Embedder, OnnxEmbedder
@@ -120,7 +118,7 @@ def train(
         encoder = OnnxEmbedder(result.embedder_dir)
         validation = _split(encoder, source.validation, labels)
         cosine = result.head.with_temperature(
-            fit_temperature(cosine_logits(result.head, validation), validation.targets)
+            fit_temperature(result.head.logits(validation.vectors), validation.targets)
         )
         options = [("cosine", cosine, evaluate(cosine, validation, prefix="validation_"))]
         if params.get("logreg_head", True):
@@ -140,10 +138,6 @@ def train(
             result.history,
         )
     raise ValueError(f"unknown trainer {trainer!r}; one of {', '.join(TRAINERS)}")
-
-
-def cosine_logits(head: LinearHead, split: LabelledVectors) -> np.ndarray:
-    return head.logits(split.vectors)
 
 
 def _flat(params: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.schemas import ReadModel, RequestModel
+from training.gate import GateConfig
 
 
 class OrganizationRead(ReadModel):
@@ -24,9 +25,9 @@ class PromotionGate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    metric: Literal["accuracy", "macro_f1"] = "accuracy"
-    margin: float = Field(0.005, ge=0.0, le=0.5)
-    max_latency_p95_ms: float = Field(100.0, gt=0.0, le=10_000.0)
+    metric: Literal["accuracy", "macro_f1"] = GateConfig.metric  # type: ignore[assignment]
+    margin: float = Field(GateConfig.margin, ge=0.0, le=0.5)
+    max_latency_p95_ms: float = Field(GateConfig.max_latency_p95_ms, gt=0.0, le=10_000.0)
 
 
 class OrganizationUpdate(RequestModel):

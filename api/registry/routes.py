@@ -36,8 +36,9 @@ from store.pagination import paginate
 from store.scoped import scoped
 from store.tables import AIModel, Promotion
 from training.export import export_examples
-from training.lifecycle import GateFailed, holder, versions
+from training.gate import GateFailed
 from training.reclassify import reclassify_recent
+from training.versions import holder, versions
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/models", tags=["models"])

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from api.deps import get_session
 from api.runtime import Runtime
-from cluster import cli
+from cluster import cli, models_cli
 from store.tables import Organization
 from tests.conftest import Tenant, build_test_app
 from training.lifecycle import Lifecycle
@@ -159,7 +159,7 @@ def run_cli(
     """`run_cli(key)(*argv)`: the CLI in a thread against the server, the key in
     SWITCHBOARD_API_KEY (unless `in_env=False`) and never in what the CLI prints."""
     monkeypatch.setenv("SWITCHBOARD_URL", server)
-    monkeypatch.setattr(cli, "POLL_S", 0.5)
+    monkeypatch.setattr(models_cli, "POLL_S", 0.5)
 
     def with_key(key: str, *, in_env: bool = True) -> Cli:
         async def run(*argv: str) -> Ran:
@@ -349,7 +349,7 @@ def test_an_unreachable_server_exits_1_without_showing_the_key(
     ],
 )
 def test_params_parse_as_json_values_and_comma_lists(text: str, expected: tuple[str, Any]) -> None:
-    assert cli.param(text) == expected
+    assert models_cli.param(text) == expected
 
 
 def test_a_param_without_a_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
