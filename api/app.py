@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.frontend import install_frontend
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.routers import ROUTERS
 from api.runtime import Probe, Runtime
@@ -87,6 +88,7 @@ def create_app(
     install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_frontend(app, settings.frontend_dir)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

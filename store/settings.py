@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".switchboard")
     # Organization model bundles (`<org>/<name>/<version>/`); the default bundle ships in models/.
     org_models_dir: Path = Path(".switchboard/models")
+    # The dashboard's build (frontend/dist); the ingress serves it at /.
+    frontend_dir: Path = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 
     database_url: str | None = None
     redis_url: str | None = None
