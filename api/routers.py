@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from api import health
+from api.analytics.routes import router as analytics
 from api.api_keys.routes import router as api_keys
 from api.audit_log.routes import router as audit_log
 from api.auth.routes import me_router
@@ -22,6 +23,7 @@ from api.integrations.routes import router as integrations
 from api.kb.routes import router as kb
 from api.labels.routes import router as labels
 from api.llm.routes import router as llm
+from api.notes.routes import router as notes
 from api.organizations.routes import router as organization
 from api.registry.routes import router as registry
 from api.routing.routes import router as routing
@@ -46,6 +48,7 @@ ROUTERS: list[APIRouter] = [
     messages_router,
     summaries,
     drafts,
+    notes,
     labels,
     audit_log,
     classify,
@@ -58,4 +61,5 @@ ROUTERS: list[APIRouter] = [
     routing,
     training,
     registry,
+    analytics,
 ]

@@ -253,6 +253,20 @@ class Tracker:
             if not path.exists():
                 bundle.rename(path)
 
+    def load_document(self, run_id: str, artifact: str) -> Any | None:
+        """A JSON document the run logged with `log_dict` (evaluation reports, confusion
+        matrices), or None when the run has no such artifact."""
+        import tempfile
+
+        from mlflow.exceptions import MlflowException
+
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                local = self.client.download_artifacts(run_id, artifact, scratch)
+                return json.loads(Path(local).read_text())
+            except (MlflowException, OSError, ValueError):
+                return None
+
     def run_url(self, experiment_id: str, run_id: str) -> str:
         return f"{self.uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
 

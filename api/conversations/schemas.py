@@ -65,6 +65,7 @@ class ConversationRead(ReadModel):
     integration_id: uuid.UUID | None
     assignee_id: uuid.UUID | None
     snoozed_until: datetime | None
+    resolved_at: datetime | None
     last_message_at: datetime
     created_at: datetime
     updated_at: datetime

@@ -72,6 +72,7 @@ async def create_conversation(
     data = body.model_dump()
     await _check_refs(session, principal.org_id, data)
     row = Conversation(organization_id=principal.org_id, last_message_at=utcnow(), **data)
+    mark_resolution(row)
     session.add(row)
     await session.flush()
     record(session, principal, client, "conversation.create", row)
@@ -94,6 +95,7 @@ async def update_conversation(
     await _check_refs(session, principal.org_id, changes)
     for field, value in changes.items():
         setattr(row, field, value)
+    mark_resolution(row)
     record(
         session,
         principal,
@@ -104,6 +106,15 @@ async def update_conversation(
     )
     await session.commit()
     return row
+
+
+def mark_resolution(row: Conversation) -> None:
+    """`resolved_at` follows the status: stamped when it becomes resolved (kept while it stays
+    resolved), cleared when the conversation is reopened, so resolution times stay honest."""
+    if row.status != "resolved":
+        row.resolved_at = None
+    elif row.resolved_at is None:
+        row.resolved_at = utcnow()
 
 
 async def list_messages(

@@ -13,6 +13,7 @@ from api.integrations.schemas import (
     ConnectorRead,
     IntegrationCreate,
     IntegrationRead,
+    IntegrationTestResult,
     IntegrationUpdate,
 )
 from api.pagination import Cursor, Limit
@@ -112,6 +113,25 @@ async def update_integration(
         client=client,
     )
     return service.to_read(row, runtime.secret_box)
+
+
+@router.post("/{integration_id}/test", response_model=IntegrationTestResult)
+async def test_integration(
+    integration_id: uuid.UUID,
+    principal: CanWrite,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    client: ClientDep,
+) -> IntegrationTestResult:
+    """Checks the integration's config and credentials with its connector (a failed check is
+    `ok: false`, not an error) and records the outcome in its `health`."""
+    return await service.test_connection(
+        session,
+        box=runtime.secret_box,
+        principal=principal,
+        integration_id=integration_id,
+        client=client,
+    )
 
 
 @router.delete("/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -37,6 +37,12 @@ class IntegrationRead(BaseModel):
     updated_at: datetime
 
 
+class IntegrationTestResult(BaseModel):
+    ok: bool
+    detail: str = Field(description="what the check found, for the operator (never a secret)")
+    checked_at: datetime
+
+
 class ConnectorRead(BaseModel):
     type: str
     name: str

@@ -11,8 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import record
 from api.deps import ClientInfo, Principal
-from api.integrations.schemas import IntegrationCreate, IntegrationRead, IntegrationUpdate
+from api.integrations.schemas import (
+    IntegrationCreate,
+    IntegrationRead,
+    IntegrationTestResult,
+    IntegrationUpdate,
+)
+from ingestion.connections import apply_config_updates, read_only_connection
 from ingestion.connectors.base import ConnectorConfig, ConnectorSpec
+from ingestion.connectors.capabilities import Connection
+from ingestion.connectors.health import CheckResult, run_check
 from ingestion.connectors.registry import REGISTRY
 from store.crypto import SecretBox
 from store.errors import BadInput, Conflict
@@ -141,6 +149,43 @@ async def delete(
     await session.delete(row)
     record(session, principal, client, "integration.delete", row, details={"name": row.name})
     await session.commit()
+
+
+async def test_connection(
+    session: AsyncSession,
+    *,
+    box: SecretBox,
+    principal: Principal,
+    integration_id: uuid.UUID,
+    client: ClientInfo,
+) -> IntegrationTestResult:
+    """Runs the connector's check and keeps the outcome in the integration's `health`."""
+    row = await get_scoped(session, Integration, principal.org_id, integration_id, for_update=True)
+
+    def open_connection() -> Connection:
+        conn = read_only_connection(row, box)
+
+        async def save_secrets(updates: dict[str, str]) -> None:
+            apply_config_updates(row, updates, box)  # a token refreshed by the check is kept
+
+        conn.save_secrets = save_secrets
+        return conn
+
+    result = await run_check(spec_for(row.type), open_connection)
+    _record_check(row, result)
+    details = {"ok": result.ok, "type": row.type}
+    record(session, principal, client, "integration.test", row, details=details)
+    await session.commit()
+    return IntegrationTestResult(ok=result.ok, detail=result.detail, checked_at=result.checked_at)
+
+
+def _record_check(row: Integration, result: CheckResult) -> None:
+    row.health = {
+        **(row.health or {}),
+        "ok": result.ok,
+        "checked_at": result.checked_at.isoformat(),
+        "error": None if result.ok else result.detail[:500],
+    }
 
 
 async def _flush_unique(session: AsyncSession, name: str) -> None:

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.audit import record
 from api.deps import ClientDep, Principal, RuntimeDep, SessionDep, require
 from api.pagination import Cursor, Limit
+from api.registry.details import version_details
 from api.registry.schemas import (
+    VERSION_PATTERN,
     EvaluateRequest,
     PromoteRequest,
     PromotionRead,
@@ -26,6 +28,7 @@ from api.registry.schemas import (
     RegisteredModelRead,
     RegisteredModels,
     RollbackRequest,
+    VersionDetails,
 )
 from api.runtime import Runtime
 from api.schemas import ListResponse
@@ -46,6 +49,7 @@ CanRead = Annotated[Principal, Depends(require("read:models"))]
 CanPromote = Annotated[Principal, Depends(require("promote:models"))]
 CanTrain = Annotated[Principal, Depends(require("train:models"))]  # evaluation logs an MLflow run
 ModelName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Version = Annotated[str, Path(pattern=VERSION_PATTERN)]
 TASKS = ("intent",)
 
 
@@ -80,6 +84,21 @@ async def get_model(
         raise NotFound(f"no model {name}")
     rows = await versions(session, principal.org_id, name)
     return _model(name, str(principal.org_id), rows)
+
+
+@router.get("/{name}/versions/{version}/details", response_model=VersionDetails)
+async def get_version_details(
+    name: ModelName, version: Version, principal: CanRead, session: SessionDep, runtime: RuntimeDep
+) -> VersionDetails:
+    """One version's metrics, with the per-class report and confusion matrix of its held-out
+    evaluation (null for a version that logged none, such as the shipped default)."""
+    rows = await versions(session, principal.org_id, name) if name in TASKS else []
+    row = next((r for r in rows if r.version == version), None)
+    if row is None:
+        raise NotFound(f"model {name} has no version {version}")
+    await session.commit()  # no connection held while MLflow answers
+    tracker = runtime.lifecycle().tracker if row.mlflow_run_id else None
+    return await asyncio.to_thread(version_details, row, tracker)
 
 
 async def _org_examples(session: Any, principal: Principal, name: str) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from api.schemas import ReadModel, RequestModel
 
@@ -77,3 +77,26 @@ class ReclassifySummary(ReadModel):
     changes: dict[str, int] = Field(description='the 20 commonest "old→new" intent changes')
     model_version: str
     seconds: float
+
+
+class ClassReport(BaseModel):
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class ConfusionMatrix(BaseModel):
+    labels: list[str]
+    matrix: list[list[int]] = Field(description="rows: true label, columns: predicted label")
+
+
+class VersionDetails(BaseModel):
+    version: str
+    aliases: list[str]
+    metrics: dict[str, Any]
+    mlflow_run_id: str | None
+    split: str | None = Field(description="the held-out split the report and matrix are from")
+    report: list[ClassReport] | None = Field(description="per class; null: none was logged")
+    confusion: ConfusionMatrix | None

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from api.audit import record
 from api.deps import ClientDep, Principal, SessionDep, require
 from api.pagination import Cursor, Limit
 from api.schemas import ListResponse
-from api.workflows.schemas import WorkflowCreate, WorkflowRead, WorkflowUpdate
+from api.workflows import validation
+from api.workflows.schemas import ValidationResult, WorkflowCreate, WorkflowRead, WorkflowUpdate
+from store.errors import BadInput
 from store.pagination import paginate
 from store.scoped import get_scoped, scoped
 from store.tables import Workflow
@@ -25,6 +27,30 @@ CanWrite = Annotated[Principal, Depends(require("write:workflows"))]
 @router.get("/schema", summary="The JSON schema of a workflow definition (for the builder)")
 async def schema(_: CanRead) -> dict[str, Any]:
     return definition_json_schema()
+
+
+# The body is read by hand: an invalid workflow is this route's answer (200), not a 422.
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/WorkflowCreate"}}
+        },
+    }
+}
+
+
+@router.post("/validate", response_model=ValidationResult, openapi_extra=_CREATE_BODY)
+async def validate_workflow(
+    request: Request, principal: CanWrite, session: SessionDep
+) -> ValidationResult:
+    """Checks a workflow (the body POST /api/v1/workflows takes) without saving it; every
+    problem comes back with its path, so the builder can point at it."""
+    try:
+        raw = await request.json()
+    except ValueError:
+        raise BadInput("request body is not valid JSON", code="malformed_json") from None
+    return await validation.validate(session, principal.org_id, raw)
 
 
 @router.get("", response_model=ListResponse[WorkflowRead])

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from api.schemas import ReadModel, RequestModel
 from workflows.schema import Definition
@@ -35,3 +35,13 @@ class WorkflowRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ValidationProblem(BaseModel):
+    path: str = Field(description='dotted path into the body, e.g. "definition.actions.0.type"')
+    message: str
+
+
+class ValidationResult(BaseModel):
+    valid: bool
+    errors: list[ValidationProblem]

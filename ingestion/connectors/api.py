@@ -94,6 +94,12 @@ def _receiver_id(response: httpx.Response) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
 
+def _config(conn: Connection) -> ApiChannelConfig:
+    if not isinstance(conn.config, ApiChannelConfig):
+        raise Fatal("api channel: connection carries another connector's config")
+    return conn.config
+
+
 class ApiChannel:
     """Sender only: inbound arrives through our own authenticated route, not a provider webhook."""
 
@@ -101,10 +107,17 @@ class ApiChannel:
         """Without a callback a reply is final once stored: the client reads it from the API."""
         return getattr(conn.config, "callback_url", None) is not None
 
+    async def check(self, conn: Connection) -> str:
+        """No provider to call: the config must let replies be delivered, and signed."""
+        config = _config(conn)
+        if config.callback_url is None:
+            return "no callback_url: replies are final once stored, clients read them via the API"
+        if config.callback_secret is None:
+            raise BadInput("set callback_secret to sign replies", code="no_callback_secret")
+        return f"replies are POSTed, signed, to {config.callback_url.host}"
+
     async def send(self, conn: Connection, message: OutboundMessage) -> SendResult:
-        config = conn.config
-        if not isinstance(config, ApiChannelConfig):
-            raise Fatal("api channel: connection carries another connector's config")
+        config = _config(conn)
         if config.callback_url is None:
             raise BadInput("set callback_url to receive replies", code="no_callback_url")
         if config.callback_secret is None:

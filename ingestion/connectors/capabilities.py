@@ -161,3 +161,11 @@ class PushRenewer(Protocol):
 
     async def renew_push(self, conn: Connection, webhook_url: str) -> None:
         """Create or renew the subscription; its expiry lands in `conn.state`."""
+
+
+@runtime_checkable
+class HealthCheck(Protocol):
+    async def check(self, conn: Connection) -> str:
+        """Prove the config and credentials work, with the cheapest provider call there is;
+        return a line for the operator. Raise `Unauthorized` (bad credentials), `BadInput`
+        (config the provider refuses) or `Retriable` (provider unreachable) otherwise."""

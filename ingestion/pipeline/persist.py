@@ -103,7 +103,7 @@ def _update_conversation(
     if msg.received_at >= conv.last_message_at or created:
         conv.last_message_at = msg.received_at
     if conv.status in ("resolved", "snoozed"):
-        conv.status = "open"  # the customer wrote again
+        conv.status, conv.resolved_at = "open", None  # the customer wrote again
     if c is None:
         return
     conv.intent, conv.category = c.intent.label, c.category.label

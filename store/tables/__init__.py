@@ -2,7 +2,15 @@
 
 from store.base import Base
 from store.tables.identity import ApiKey, Invitation, Organization, RefreshToken, User
-from store.tables.inbox import Contact, Conversation, Draft, Integration, LabelCorrection, Message
+from store.tables.inbox import (
+    Contact,
+    Conversation,
+    Draft,
+    Integration,
+    LabelCorrection,
+    Message,
+    Note,
+)
 from store.tables.operations import AIModel, AnalyticsEvent, AuditLog, ProviderUsage, Workflow
 from store.tables.routing import KbArticle, RoutingPolicy
 from store.tables.training import Promotion, TrainingRun
@@ -21,6 +29,7 @@ __all__ = [
     "KbArticle",
     "LabelCorrection",
     "Message",
+    "Note",
     "Organization",
     "Promotion",
     "ProviderUsage",

@@ -1,4 +1,4 @@
-"""Integrations, contacts, conversations, messages, drafts and label corrections."""
+"""Integrations, contacts, conversations, messages, notes, drafts and label corrections."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,6 +88,8 @@ class Conversation(IdMixin, TimestampMixin, OrgScoped, Base):
     language: Mapped[str | None] = mapped_column(String(8))
     tags: Mapped[list[str]] = mapped_column(default=list)
     snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the status becomes resolved, cleared when it is reopened (resolution times).
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -120,6 +131,22 @@ class Message(IdMixin, TimestampMixin, OrgScoped, Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Note(IdMixin, TimestampMixin, OrgScoped, Base):
+    """An agent's internal note on a conversation; never sent to the customer."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint("char_length(body) BETWEEN 1 AND 10000", name="body_length"),
+        Index("ix_notes_org_conversation", "organization_id", "conversation_id", "created_at"),
+    )
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
 
 
 class Draft(IdMixin, TimestampMixin, OrgScoped, Base):

@@ -230,11 +230,11 @@ async def test_a_new_message_reopens_a_resolved_conversation(
     async with runtime.sessions() as s, s.begin():
         conv = await s.get(Conversation, first.conversation_id)
         assert conv is not None
-        conv.status = "resolved"
+        conv.status, conv.resolved_at = "resolved", conv.created_at
     await processor.process(org.message(thread_key="th-r"))
     async with runtime.sessions() as s:
         conv = await s.get(Conversation, first.conversation_id)
-        assert conv is not None and conv.status == "open"
+        assert conv is not None and conv.status == "open" and conv.resolved_at is None
 
 
 def test_ids_are_unique_per_integration() -> None:

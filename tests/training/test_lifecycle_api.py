@@ -236,3 +236,41 @@ async def test_the_promotion_gate_is_validated_when_set(
         "margin": 0.01,
         "max_latency_p95_ms": 100.0,
     }
+
+
+async def test_version_details_show_the_evaluation_training_logged(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, worker: TrainingWorker
+) -> None:
+    small = {**RUN, "params": {**RUN["params"], "limit": 30}}
+    r = await client.post("/api/v1/training/runs", headers=tenant.headers, json=small)
+    assert r.status_code == 202, r.text
+    await worker.run_once()
+    path = "/api/v1/models/intent/versions/{}/details"
+
+    trained = await client.get(path.format(2), headers=tenant.headers)
+    assert trained.status_code == 200, trained.text
+    details = trained.json()
+    assert details["version"] == "2" and details["aliases"] == ["challenger"]
+    assert details["split"] == details["metrics"]["reported_on"] == "test"
+    assert details["metrics"]["test_accuracy"] > 0.4
+    report, confusion = details["report"], details["confusion"]
+    assert {c["label"] for c in report} == set(confusion["labels"]) <= set(LABELS)
+    for row in report:
+        assert set(row) == {"label", "precision", "recall", "f1", "support"}
+        assert 0 <= row["f1"] <= 1 and row["support"] >= 0
+    size = len(confusion["labels"])
+    assert len(confusion["matrix"]) == size and all(len(r) == size for r in confusion["matrix"])
+    assert sum(map(sum, confusion["matrix"])) == sum(c["support"] for c in report)
+
+    # The shipped default logged no evaluation: metrics only.
+    default = (await client.get(path.format(1), headers=tenant.headers)).json()
+    assert default["version"] == "1" and default["report"] is None and default["confusion"] is None
+
+    for who, url, status in (
+        (tenant, path.format(9), 404),
+        (other_tenant, path.format(2), 404),
+        (tenant, "/api/v1/models/sentiment/versions/1/details", 404),
+        (tenant, path.format("two"), 422),
+    ):
+        answer = await client.get(url, headers=who.headers)
+        assert answer.status_code == status, (url, answer.text)

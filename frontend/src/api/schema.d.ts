@@ -531,6 +531,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{integration_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Integration
+         * @description Checks the integration's config and credentials with its connector (a failed check is
+         *     `ok: false`, not an error) and records the outcome in its `health`.
+         */
+        post: operations["test_integration_api_v1_integrations__integration_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kb/articles": {
         parameters: {
             query?: never;
@@ -796,6 +817,27 @@ export interface paths {
          * @description Moves `champion` back to `version`, or to the champion before the current one.
          */
         post: operations["rollback_api_v1_models__name__rollback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Version Details
+         * @description One version's metrics, with the per-class report and confusion matrix of its held-out
+         *     evaluation (null for a version that logged none, such as the shipped default).
+         */
+        get: operations["get_version_details_api_v1_models__name__versions__version__details_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1442,6 +1484,19 @@ export interface components {
             /** Texts */
             texts?: string[] | null;
         };
+        /** ClassReport */
+        ClassReport: {
+            /** F1 */
+            f1: number;
+            /** Label */
+            label: string;
+            /** Precision */
+            precision: number;
+            /** Recall */
+            recall: number;
+            /** Support */
+            support: number;
+        };
         /** Condition */
         Condition: {
             /**
@@ -1456,6 +1511,16 @@ export interface components {
             op: "eq" | "neq" | "in" | "not_in" | "contains" | "gte" | "lte";
             /** Value */
             value: unknown;
+        };
+        /** ConfusionMatrix */
+        ConfusionMatrix: {
+            /** Labels */
+            labels: string[];
+            /**
+             * Matrix
+             * @description rows: true label, columns: predicted label
+             */
+            matrix: number[][];
         };
         /** ConnectorRead */
         ConnectorRead: {
@@ -1949,6 +2014,21 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** IntegrationTestResult */
+        IntegrationTestResult: {
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /**
+             * Detail
+             * @description what the check found, for the operator (never a secret)
+             */
+            detail: string;
+            /** Ok */
+            ok: boolean;
         };
         /** IntegrationUpdate */
         IntegrationUpdate: {
@@ -2952,6 +3032,30 @@ export interface components {
             errors: components["schemas"]["ValidationProblem"][];
             /** Valid */
             valid: boolean;
+        };
+        /** VersionDetails */
+        VersionDetails: {
+            /** Aliases */
+            aliases: string[];
+            confusion: components["schemas"]["ConfusionMatrix"] | null;
+            /** Metrics */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /** Mlflow Run Id */
+            mlflow_run_id: string | null;
+            /**
+             * Report
+             * @description per class; null: none was logged
+             */
+            report: components["schemas"]["ClassReport"][] | null;
+            /**
+             * Split
+             * @description the held-out split the report and matrix are from
+             */
+            split: string | null;
+            /** Version */
+            version: string;
         };
         /** VolumePoint */
         VolumePoint: {
@@ -4420,6 +4524,37 @@ export interface operations {
             };
         };
     };
+    test_integration_api_v1_integrations__integration_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationTestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_articles_api_v1_kb_articles_get: {
         parameters: {
             query?: {
@@ -4989,6 +5124,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PromotionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_details_api_v1_models__name__versions__version__details_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetails"];
                 };
             };
             /** @description Validation Error */
