@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint typecheck unit bench-api bench-classify bench-ingest bench-router bench-promotion models clean-data install
+.PHONY: up test lint typecheck unit e2e frontend screenshots bench-api bench-classify bench-ingest bench-router bench-promotion models clean-data install
 
 install: $(STAMP)
 
@@ -17,21 +17,51 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
-up: $(STAMP)
+# The dashboard (frontend/): npm packages from the committed lockfile, built once into
+# frontend/dist (rebuilt when a source file changes); the ingress serves it at /.
+WEB := frontend
+WEB_STAMP := $(WEB)/node_modules/.installed-stamp
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/package-lock.json
+
+$(WEB_STAMP): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+$(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+frontend: $(WEB_DIST)
+
+up: $(STAMP) $(WEB_DIST)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m cluster.up
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd $(WEB) && npm run lint
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(WEB_STAMP)
 	$(BIN)/mypy
+	cd $(WEB) && npm run typecheck
+	# The typed client matches the API it talks to.
+	cd $(WEB) && npm run gen:api -- --check
 
-unit: $(STAMP)
+unit: $(STAMP) $(WEB_STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m cluster.testenv -- $(BIN)/python -m pytest \
 		--cov --cov-report=term-missing:skip-covered --cov-fail-under=85 $(PYTEST_ARGS)
+	cd $(WEB) && npm test
 
-test: lint typecheck unit
+# Browser tests (Playwright, Debian's Chromium) against a fresh `make up`.
+e2e: $(STAMP) $(WEB_DIST)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m cluster.e2e
+
+# The same run, keeping each page's screenshot for docs/.
+screenshots: $(STAMP) $(WEB_DIST)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m cluster.e2e --screenshots docs/screenshots
+
+test: lint typecheck unit e2e
 
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
