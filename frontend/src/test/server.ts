@@ -1,6 +1,6 @@
 // The HTTP API as component tests see it: msw answers fetch() in-process with the API's own
 // shapes (the browser tests in e2e/ drive the real stack). Tests add handlers per case.
-import { http, HttpResponse } from "msw";
+import { http, HttpResponse, ws } from "msw";
 import { setupServer } from "msw/node";
 
 export const ORIGIN = "http://localhost:3000";
@@ -51,5 +51,11 @@ export function apiError(status: number, code: string, message: string, details:
   return HttpResponse.json({ error: { code, message, details, request_id: "test" } }, { status });
 }
 
-export const server = setupServer(http.get(url("/api/v1/me"), () => HttpResponse.json(ME)));
+// The live events socket: accepted, silent; a test sends frames through `liveSocket`.
+export const liveSocket = ws.link("ws://localhost:3000/api/v1/ws");
+
+export const server = setupServer(
+  http.get(url("/api/v1/me"), () => HttpResponse.json(ME)),
+  liveSocket.addEventListener("connection", () => undefined),
+);
 export { http, HttpResponse };
