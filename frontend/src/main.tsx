@@ -19,7 +19,7 @@ createRoot(root).render(
     <QueryClientProvider client={makeQueryClient()}>
       <ThemeProvider theme={theme}>
         <CssBaseline />
-        <BrowserRouter>
+        <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
           <App />
         </BrowserRouter>
       </ThemeProvider>
