@@ -18,7 +18,7 @@ from store.pagination import Page, decode_cursor, encode_cursor, read_connection
 
 COLUMNS = tuple(ConversationRead.model_fields)
 ROW_JSON = "json_build_object(" + ", ".join(f"'{c}', {c}" for c in COLUMNS) + ")::text"
-EQUALITY_FILTERS = ("status", "priority", "category", "channel", "contact_id")
+EQUALITY_FILTERS = ("status", "priority", "category", "intent", "channel", "contact_id")
 
 
 class _Query:

@@ -31,6 +31,7 @@ class ConversationFilters:
     status: str | None = None
     priority: str | None = None
     category: str | None = None
+    intent: str | None = None
     channel: str | None = None
     assignee: str | None = None  # a user id, "me" or "none"
     contact_id: uuid.UUID | None = None

@@ -65,6 +65,7 @@ class Conversation(IdMixin, TimestampMixin, OrgScoped, Base):
         Index("ix_conversations_org_assignee", "organization_id", "assignee_id", "last_message_at"),
         Index("ix_conversations_org_channel", "organization_id", "channel", "last_message_at"),
         Index("ix_conversations_org_category", "organization_id", "category", "last_message_at"),
+        Index("ix_conversations_org_intent", "organization_id", "intent", "last_message_at"),
         Index("ix_conversations_thread", "organization_id", "integration_id", "thread_key"),
     )
 

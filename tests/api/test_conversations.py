@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.tables import Conversation
@@ -18,7 +19,9 @@ async def _conv(client: httpx.AsyncClient, t: Tenant, **body: object) -> dict[st
     return dict(r.json())
 
 
-async def test_filters_and_search(client: httpx.AsyncClient, tenant: Tenant) -> None:
+async def test_filters_and_search(
+    client: httpx.AsyncClient, tenant: Tenant, session: AsyncSession
+) -> None:
     member = await add_user(client, tenant, "member")
     a = await _conv(
         client, tenant, subject="Refund for order 17", priority="urgent", channel="email"
@@ -29,6 +32,11 @@ async def test_filters_and_search(client: httpx.AsyncClient, tenant: Tenant) -> 
     await client.patch(
         f"/api/v1/conversations/{a['id']}", headers=tenant.headers, json={"category": "billing"}
     )
+    # The pipeline sets a conversation's intent from its latest classified message.
+    await session.execute(
+        update(Conversation).where(Conversation.id == uuid.UUID(b["id"])).values(intent="login")
+    )
+    await session.flush()
     h = tenant.headers
 
     async def ids(query: str, headers: dict[str, str] = h) -> list[object]:
@@ -40,6 +48,8 @@ async def test_filters_and_search(client: httpx.AsyncClient, tenant: Tenant) -> 
     assert await ids("status=pending") == [b["id"]]
     assert await ids("channel=email") == [a["id"]]
     assert await ids("category=billing") == [a["id"]]
+    assert await ids("intent=login") == [b["id"]]
+    assert await ids("intent=refund") == []
     assert await ids("q=REFUND") == [a["id"]]
     assert await ids("q=100%25") == []
     assert await ids(f"assignee={member.user_id}") == [b["id"]]

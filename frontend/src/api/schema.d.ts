@@ -3719,6 +3719,7 @@ export interface operations {
                 contact_id?: string | null;
                 /** @description next_cursor of the last page */
                 cursor?: string | null;
+                intent?: string | null;
                 /** @description page size (at most 200) */
                 limit?: number;
                 priority?: components["schemas"]["Priority"] | null;

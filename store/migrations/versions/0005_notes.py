@@ -1,4 +1,4 @@
-"""notes: agents' internal notes on conversations; conversations.resolved_at
+"""notes: agents' internal notes on conversations; conversations.resolved_at; inbox by intent
 
 Revision ID: 0005
 Revises: 0004
@@ -50,11 +50,17 @@ def upgrade() -> None:
     op.add_column(
         "conversations", sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True)
     )
+    op.create_index(
+        "ix_conversations_org_intent",
+        "conversations",
+        ["organization_id", "intent", "last_message_at"],
+    )
     # Conversations already resolved: their last update is the best estimate there is.
     op.execute("UPDATE conversations SET resolved_at = updated_at WHERE status = 'resolved'")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conversations_org_intent", table_name="conversations")
     op.drop_column("conversations", "resolved_at")
     op.drop_index("ix_notes_org_conversation", table_name="notes")
     op.drop_table("notes")
