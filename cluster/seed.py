@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from store.db import sync_url
 from store.tables import Contact, Conversation, Message, Organization, User
+from workflows.defaults import default_workflows
 
 DEMO_EMAIL = "demo@switchboard.local"
 DEMO_PASSWORD = "switchboard-demo"
@@ -39,15 +40,16 @@ def seed_demo(database_url: str) -> DemoLogin:
             org = Organization(name="Demo Company", slug="demo")
             session.add(org)
             session.flush()
-            session.add(
-                User(
-                    organization_id=org.id,
-                    email=DEMO_EMAIL,
-                    name="Demo Admin",
-                    role="admin",
-                    password_hash=PasswordHasher().hash(DEMO_PASSWORD),
-                )
+            admin = User(
+                organization_id=org.id,
+                email=DEMO_EMAIL,
+                name="Demo Admin",
+                role="admin",
+                password_hash=PasswordHasher().hash(DEMO_PASSWORD),
             )
+            session.add(admin)
+            session.flush()
+            session.add_all(default_workflows(org.id, admin.id))
             for subject, text in SAMPLES:
                 contact = Contact(
                     organization_id=org.id,

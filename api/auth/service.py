@@ -19,6 +19,7 @@ from api.security.permissions import Role, effective_permissions
 from api.security.tokens import new_opaque_token, sha256_hex
 from store.errors import Conflict, Unauthorized
 from store.tables import Invitation, Organization, RefreshToken, User
+from workflows.defaults import default_workflows
 
 
 def slugify(name: str) -> str:
@@ -52,6 +53,7 @@ async def register(
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration won the unique index
         raise Conflict("an account with this email already exists", code="email_taken") from exc
+    session.add_all(default_workflows(org.id, user.id))
     pair = await _issue(session, runtime=runtime, user=user, client=client, family=uuid.uuid4())
     record(session, Actor(org.id, user.id), client, "organization.register", org)
     await session.commit()

@@ -99,7 +99,9 @@ test.describe.serial("the dashboard, as a new user", () => {
     });
     // The reply reached the receiver, signed.
     const deliveries = await (await page.request.get(`${RECEIVER}/deliveries`)).json();
-    expect(deliveries.some((d: { verified: boolean; text: string }) => d.verified && d.text.length > 0)).toBe(true);
+    expect(
+      deliveries.some((d: { verified: boolean; text: string }) => d.verified && d.text.length > 0),
+    ).toBe(true);
   });
 
   test("changes a routing budget", async () => {
@@ -124,7 +126,9 @@ test.describe.serial("the dashboard, as a new user", () => {
       })
       .toBe("succeeded");
     const run = await api.get(`/api/v1/training/runs/${trainingRunId}`);
-    const version = String(run.model_version ?? run.version ?? "").split(":").pop();
+    const version = String(run.model_version ?? run.version ?? "")
+      .split(":")
+      .pop();
     expect(version).toBeTruthy();
     await page.getByRole("link", { name: "Models" }).click();
     const row = page.getByTestId(`model-version-${version}`);
@@ -133,7 +137,10 @@ test.describe.serial("the dashboard, as a new user", () => {
     await screenshot(page, "models");
     await row.getByRole("button", { name: "Promote" }).click();
     const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: /^Promote( anyway)?$/ }).last().click();
+    await dialog
+      .getByRole("button", { name: /^Promote( anyway)?$/ })
+      .last()
+      .click();
     // The gate may refuse a small model: an admin may promote it anyway.
     const anyway = dialog.getByRole("button", { name: "Promote anyway" });
     if (await anyway.isVisible({ timeout: 30_000 }).catch(() => false)) await anyway.click();

@@ -9,7 +9,9 @@ export const RECEIVER = process.env.CALLBACK_URL ?? "";
 /** The signed-in user's access token, read from the session the dashboard keeps. */
 export async function accessToken(page: Page): Promise<string> {
   const raw = await page.evaluate(() => localStorage.getItem("switchboard.session"));
-  const token = raw ? (JSON.parse(raw) as { state?: { accessToken?: string } }).state?.accessToken : null;
+  const token = raw
+    ? (JSON.parse(raw) as { state?: { accessToken?: string } }).state?.accessToken
+    : null;
   if (!token) throw new Error("not signed in");
   return token;
 }
@@ -34,9 +36,17 @@ export async function apiAs(page: Page) {
 
 /** No serious or critical accessibility violation (axe, WCAG 2 A/AA rules). */
 export async function expectAccessible(page: Page, name: string) {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const result = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const summary = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  const summary = bad.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(" "))
+        .join(", ")}`,
+  );
   expect(summary, `accessibility of ${name}`).toEqual([]);
 }
 

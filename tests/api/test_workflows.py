@@ -7,6 +7,7 @@ import uuid
 import httpx
 
 from tests.conftest import Tenant, add_user
+from workflows.defaults import DRAFT_EVERY_MESSAGE
 
 URGENT = {
     "conditions": [{"fact": "category", "op": "eq", "value": "REFUND"}],
@@ -30,7 +31,8 @@ async def test_workflows_are_created_listed_updated_with_a_version_and_deleted(
     wid = r.json()["id"]
     assert r.json()["version"] == 1 and r.json()["definition"]["match"] == "all"
     listed = (await client.get("/api/v1/workflows", headers=tenant.headers)).json()["items"]
-    assert [w["id"] for w in listed] == [wid]
+    mine = [w["id"] for w in listed if w["name"] != DRAFT_EVERY_MESSAGE["name"]]
+    assert mine == [wid]
     changed = await client.patch(
         f"/api/v1/workflows/{wid}",
         headers=tenant.headers,
@@ -87,3 +89,12 @@ async def test_workflows_are_private_and_need_write_permission(
     ).status_code == 403
     schema = (await client.get("/api/v1/workflows/schema", headers=viewer.headers)).json()
     assert "actions" in schema["properties"]
+
+
+async def test_a_new_organization_drafts_every_customer_message_by_default(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    listed = (await client.get("/api/v1/workflows", headers=tenant.headers)).json()["items"]
+    assert [(w["name"], w["is_enabled"]) for w in listed] == [(DRAFT_EVERY_MESSAGE["name"], True)]
+    assert listed[0]["definition"]["actions"] == [{"type": "request_draft"}]
+    assert listed[0]["definition"]["conditions"] == []
