@@ -94,7 +94,9 @@ test.describe.serial("the dashboard, as a new user", () => {
     await expectAccessible(page, "conversation");
     await screenshot(page, "conversation");
     await approve.click();
-    await expect(page.getByTestId("message-status").filter({ hasText: /sent/i })).toBeVisible({
+    await expect(
+      page.getByTestId("thread").getByTestId("message-status").filter({ hasText: /sent/i }),
+    ).toBeVisible({
       timeout: 60_000,
     });
     // The reply reached the receiver, signed.
@@ -141,15 +143,35 @@ test.describe.serial("the dashboard, as a new user", () => {
       .getByRole("button", { name: /^Promote( anyway)?$/ })
       .last()
       .click();
-    // The gate may refuse a small model: an admin may promote it anyway.
     const anyway = dialog.getByRole("button", { name: "Promote anyway" });
-    if (await anyway.isVisible({ timeout: 30_000 }).catch(() => false)) await anyway.click();
+    const done = dialog.getByRole("button", { name: "Done" });
+    await expect(anyway.or(done)).toBeVisible({ timeout: 60_000 });
+    // The gate may refuse a small model: an admin may promote it anyway.
+    if (await anyway.isVisible()) await anyway.click();
+    await expect(done).toBeVisible({ timeout: 60_000 });
+    await screenshot(page, "models-promoted");
+    await done.click();
     await expect(page.getByTestId("serving-version")).toContainText(version!, { timeout: 60_000 });
+  });
+
+  test("opens the default workflow on the canvas and validates it", async () => {
+    await page.getByRole("link", { name: "Workflows" }).click();
+    await expect(page.getByTestId("workflow-row")).toHaveCount(1);
+    await expectAccessible(page, "workflows");
+    await screenshot(page, "workflows");
+    await page.getByRole("button", { name: /^Edit AI draft for every customer message/ }).click();
+    // React Flow draws the nodes and the edge between them in a real browser.
+    await expect(page.getByTestId("wf-node-trigger")).toBeVisible();
+    await expect(page.getByTestId("wf-node-action")).toBeVisible();
+    await expect(page.locator(".react-flow__edge")).toHaveCount(1);
+    await page.getByRole("button", { name: "Validate" }).click();
+    await expect(page.getByText(/valid/i).first()).toBeVisible();
+    await expectAccessible(page, "workflow builder");
+    await screenshot(page, "workflow-builder");
   });
 
   test("every other page loads, is accessible and is photographed", async () => {
     for (const [name, path] of [
-      ["workflows", "/workflows"],
       ["analytics", "/analytics"],
       ["settings-users", "/settings/users"],
       ["settings-api-keys", "/settings/api-keys"],

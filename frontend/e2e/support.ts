@@ -55,11 +55,15 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Console errors and failed page requests, collected for the whole run. */
+/** Console errors and uncaught exceptions, collected for the whole run. The one expected
+ * failure is the gate's 409 on promote: Chromium logs every 4xx answer, handled or not. */
 export function watchConsole(page: Page): string[] {
   const errors: string[] = [];
   page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
+    if (msg.type() !== "error") return;
+    const where = msg.location().url;
+    const gateRefusal = msg.text().includes("409") && /\/promote$/.test(where);
+    if (!gateRefusal) errors.push(`${msg.text()} (${where})`);
   });
   page.on("pageerror", (error) => errors.push(String(error)));
   return errors;

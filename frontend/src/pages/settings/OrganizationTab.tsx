@@ -114,7 +114,7 @@ function OrganizationForm({ org }: { org: OrganizationRead }) {
             <TextField
               label="Slug"
               value={org.slug}
-              disabled
+              slotProps={{ input: { readOnly: true } }}
               helperText="Set when the organization was created"
             />
             <TextField

@@ -1,6 +1,13 @@
 // The steps as a list of buttons: the keyboard's way around the canvas.
 import ErrorOutlineIcon from "@mui/icons-material/ErrorOutline";
-import { List, ListItemButton, ListItemIcon, ListItemText, Typography } from "@mui/material";
+import {
+  List,
+  ListItem,
+  ListItemButton,
+  ListItemIcon,
+  ListItemText,
+  Typography,
+} from "@mui/material";
 import type { Definition } from "./definition";
 import { actionId, conditionId, TRIGGER_ID } from "./graph";
 import { stepSummary } from "./WorkflowCanvas";
@@ -55,28 +62,29 @@ export function StepList({
         {steps.map((step) => {
           const count = errors[step.id]?.length ?? 0;
           return (
-            <ListItemButton
-              key={step.id}
-              selected={selected === step.id}
-              aria-current={selected === step.id ? "step" : undefined}
-              onClick={() => onSelect(step.id)}
-              data-testid={`step-${step.id}`}
-            >
-              {count ? (
-                <ListItemIcon sx={{ minWidth: 28 }}>
-                  <ErrorOutlineIcon color="error" fontSize="small" aria-hidden />
-                </ListItemIcon>
-              ) : null}
-              <ListItemText
-                primary={
-                  count
-                    ? `${step.title} (${count === 1 ? "1 problem" : `${count} problems`})`
-                    : step.title
-                }
-                secondary={step.summary}
-                slotProps={{ secondary: { noWrap: true } }}
-              />
-            </ListItemButton>
+            <ListItem key={step.id} disablePadding>
+              <ListItemButton
+                selected={selected === step.id}
+                aria-current={selected === step.id ? "step" : undefined}
+                onClick={() => onSelect(step.id)}
+                data-testid={`step-${step.id}`}
+              >
+                {count ? (
+                  <ListItemIcon sx={{ minWidth: 28 }}>
+                    <ErrorOutlineIcon color="error" fontSize="small" aria-hidden />
+                  </ListItemIcon>
+                ) : null}
+                <ListItemText
+                  primary={
+                    count
+                      ? `${step.title} (${count === 1 ? "1 problem" : `${count} problems`})`
+                      : step.title
+                  }
+                  secondary={step.summary}
+                  slotProps={{ secondary: { noWrap: true } }}
+                />
+              </ListItemButton>
+            </ListItem>
           );
         })}
       </List>
