@@ -52,6 +52,8 @@ export async function expectAccessible(page: Page, name: string) {
 
 export async function screenshot(page: Page, name: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // A full-page shot of a scrolled page draws the fixed app bar mid-page: start at the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
