@@ -11,12 +11,19 @@ const SUBJECT = `Where is my order #A-${stamp}?`;
 test.describe.serial("the dashboard, as a new user", () => {
   let page: Page;
   let consoleErrors: string[] = [];
+  const offsite: string[] = [];
   let integrationId = "";
   let trainingRunId = "";
 
   test.beforeAll(async ({ browser }) => {
     const context = await browser.newContext();
     page = await context.newPage();
+    // The product works offline: every request stays on this machine (no CDN fonts or scripts).
+    context.on("request", (request) => {
+      const { protocol, hostname } = new URL(request.url());
+      const local = ["127.0.0.1", "localhost"].includes(hostname);
+      if (!local && !["data:", "blob:"].includes(protocol)) offsite.push(request.url());
+    });
     consoleErrors = watchConsole(page);
   });
 
@@ -185,5 +192,6 @@ test.describe.serial("the dashboard, as a new user", () => {
       await screenshot(page, name);
     }
     expect(consoleErrors).toEqual([]);
+    expect(offsite).toEqual([]);
   });
 });
