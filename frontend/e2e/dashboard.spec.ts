@@ -177,6 +177,31 @@ test.describe.serial("the dashboard, as a new user", () => {
     await screenshot(page, "workflow-builder");
   });
 
+  test("invites a teammate, who accepts the invitation and lands in the inbox", async ({
+    browser,
+  }) => {
+    await page.goto("/settings/users");
+    await page.getByRole("button", { name: "Invite user" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Email").fill(`teammate-${stamp}@example.com`);
+    await dialog.getByLabel("Name").fill("Tess Teammate");
+    await dialog.getByRole("button", { name: "Create invitation" }).click();
+    const link = await page.getByTestId("invitation-url").inputValue();
+    expect(link).toContain("/accept-invitation?token=");
+    await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
+    await expect(page.getByTestId("user-row").filter({ hasText: "Tess Teammate" })).toBeVisible();
+
+    const teammate = await (await browser.newContext()).newPage();
+    await teammate.goto(new URL(link).pathname + new URL(link).search);
+    await expectAccessible(teammate, "accept invitation");
+    await screenshot(teammate, "accept-invitation");
+    await teammate.getByLabel("Choose a password").fill("teammate password 123");
+    await teammate.getByRole("button", { name: "Join the organization" }).click();
+    await expect(teammate).toHaveURL(/\/inbox/);
+    await expect(teammate.getByText(`Acme ${stamp}`)).toBeVisible();
+    await teammate.context().close();
+  });
+
   test("every other page loads, is accessible and is photographed", async () => {
     for (const [name, path] of [
       ["analytics", "/analytics"],
