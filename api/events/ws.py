@@ -1,8 +1,11 @@
 """GET /api/v1/ws: the caller's organization's events, live, resumable by sequence number.
 
-Authenticate with `?token=<JWT or API key>`. Each frame is an event with its `seq` (its position
-in the EVENTS stream); a client that reconnects with `?since=<last seq>` gets every event after
-it (JetStream replay), then the live ones, in order, without gaps.
+Authenticate with `?token=<JWT or API key>`. The first frame is `{"kind": "hello", "seq": N}`,
+sent once the subscription is in place: N is the position the socket starts after (the stream's
+last sequence number, or `since`). Each later frame is an event with its `seq` (its position in
+the EVENTS stream). A client that reconnects with `?since=<the last seq it saw, hello's included>`
+gets every event after it (JetStream replay), then the live ones, in order, without gaps — even
+if no event had arrived before the connection dropped.
 """
 
 from __future__ import annotations
@@ -52,20 +55,30 @@ async def events_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
     since = _since(ws)
+    if since is None:
+        # Start after the stream's current end, by number rather than "new": the client learns
+        # that number (hello) and resumes from it, so an event published between this read and
+        # the subscription is delivered, and one published while it is away is replayed.
+        since = (await js.stream_info(EVENTS.name)).state.last_seq
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
 
     async def deliver(msg: Any) -> None:
         await queue.put(msg)
 
-    config = ConsumerConfig(opt_start_seq=since + 1) if since is not None else None
     sub = await js.subscribe(
         f"events.{principal.org_id}.>",
         stream=EVENTS.name,
         cb=deliver,
         ordered_consumer=True,
-        deliver_policy=DeliverPolicy.BY_START_SEQUENCE if since is not None else DeliverPolicy.NEW,
-        config=config,
+        deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+        config=ConsumerConfig(opt_start_seq=since + 1),
     )
+    try:
+        await ws.send_text(orjson.dumps({"kind": "hello", "seq": since}).decode())
+    except (WebSocketDisconnect, RuntimeError):
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        return
     listener = asyncio.create_task(_drain_client(ws))
     try:
         await _forward(ws, queue, listener)

@@ -1,7 +1,7 @@
 // A new user on a fresh `make up`: signs up, connects the generic API channel, watches a message
 // arrive live, approves its draft and sees it sent; changes a routing budget; promotes a model.
 // Every page is checked with axe and photographed (the screenshots in docs/ come from here).
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { apiAs, expectAccessible, RECEIVER, screenshot, watchConsole } from "./support";
 
 const stamp = Date.now().toString(36);
@@ -111,6 +111,51 @@ test.describe.serial("the dashboard, as a new user", () => {
     expect(
       deliveries.some((d: { verified: boolean; text: string }) => d.verified && d.text.length > 0),
     ).toBe(true);
+  });
+
+  test("after a dropped connection, the inbox catches up on what it missed", async () => {
+    // Every live socket goes through this route: while `blocked`, reconnects are refused.
+    let blocked = false;
+    const sockets: WebSocketRoute[] = [];
+    const urls: string[] = [];
+    await page.routeWebSocket(/\/api\/v1\/ws/, (ws) => {
+      urls.push(ws.url());
+      if (blocked) {
+        void ws.close({ code: 1013, reason: "try again later" });
+        return;
+      }
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await page.goto("/inbox");
+    await expect(page.getByTestId("live-status")).toHaveText("Live");
+    await expect(page.getByTestId("conversation-row").first()).toBeVisible();
+
+    blocked = true;
+    await sockets.at(-1)!.close({ code: 1006 });
+    await expect(page.getByTestId("live-status")).not.toHaveText("Live");
+    const missed = `Missed while offline ${stamp}`;
+    const api = await apiAs(page);
+    await api.post(`/api/v1/inbound/${integrationId}`, {
+      external_id: `e2e-offline-${stamp}`,
+      from: { email: "second@example.com", name: "Sam Second" },
+      subject: missed,
+      text: "I need to change the delivery address on my order.",
+    });
+    await expect
+      .poll(async () => (await api.get(`/api/v1/conversations?q=${stamp}`)).items.length, {
+        timeout: 30_000,
+      })
+      .toBe(2);
+    // Stored, but this page was offline: it has not heard of it yet.
+    await expect(page.getByTestId("conversation-row").filter({ hasText: missed })).toHaveCount(0);
+
+    blocked = false;
+    await expect(page.getByTestId("live-status")).toHaveText("Live", { timeout: 30_000 });
+    await expect(page.getByTestId("conversation-row").filter({ hasText: missed })).toBeVisible();
+    // The reconnect asked the server to resume after the last event this page had seen.
+    expect(urls.at(-1)).toMatch(/[?&]since=\d+/);
+    await page.unrouteAll({ behavior: "ignoreErrors" });
   });
 
   test("changes a routing budget", async () => {

@@ -36,6 +36,10 @@ export async function apiAs(page: Page) {
 
 /** No serious or critical accessibility violation (axe, WCAG 2 A/AA rules). */
 export async function expectAccessible(page: Page, name: string) {
+  // Fades and slides still running would be judged half-transparent: let them finish.
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== "running"),
+  );
   const result = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
     .analyze();

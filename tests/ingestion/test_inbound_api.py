@@ -152,7 +152,8 @@ async def test_websocket_streams_events_and_resumes_from_a_sequence_number(
     url = f"ws://{host}/api/v1/ws?token={t.access_token}"
     async with pipeline(runtime, js, t):
         async with websockets.connect(url) as ws:
-            await asyncio.sleep(0.2)
+            hello = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            assert hello["kind"] == "hello" and isinstance(hello["seq"], int)
             await c.post(f"/api/v1/inbound/{iid}", headers=key, json=body("w-1"))
             first = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(3)]
         assert {e["kind"] for e in first} == {
@@ -166,11 +167,38 @@ async def test_websocket_streams_events_and_resumes_from_a_sequence_number(
             await c.post(f"/api/v1/inbound/{iid}", headers=key, json=body(external_id))
         await eventually(lambda: _if_len(conversation_messages(c, t), 3))
         async with websockets.connect(f"{url}&since={last_seq}") as ws:
+            assert json.loads(await ws.recv()) == {"kind": "hello", "seq": last_seq}
             missed = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(6)]
     assert all(e["seq"] > last_seq for e in missed)
     assert [e["seq"] for e in missed] == sorted(e["seq"] for e in missed)
     assert sum(e["kind"] == "message.created" for e in missed) == 2
     assert all(e["organization_id"] == t.org_id for e in missed)
+
+
+async def test_a_client_that_saw_no_event_yet_resumes_from_its_hello(
+    runtime: Runtime, js: JetStreamContext, live: tuple[str, httpx.AsyncClient]
+) -> None:
+    """The dashboard opens, hears nothing, loses its connection; what arrived meanwhile is
+    replayed when it comes back with the hello's number."""
+    host, c = live
+    t = await register(c)
+    key = {"X-Api-Key": await api_key(c, t.headers)}
+    iid = await integration(c, t.headers)
+    url = f"ws://{host}/api/v1/ws?token={t.access_token}"
+    async with websockets.connect(url) as ws:
+        hello = json.loads(await asyncio.wait_for(ws.recv(), 20))
+    async with pipeline(runtime, js, t):
+        await c.post(f"/api/v1/inbound/{iid}", headers=key, json=body("while-away"))
+        await eventually(lambda: _if_len(conversation_messages(c, t), 1))
+        async with websockets.connect(f"{url}&since={hello['seq']}") as ws:
+            assert json.loads(await ws.recv()) == {"kind": "hello", "seq": hello["seq"]}
+            missed = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(3)]
+    assert {e["kind"] for e in missed} == {
+        "message.created",
+        "message.classified",
+        "conversation.updated",
+    }
+    assert all(e["seq"] > hello["seq"] for e in missed)
 
 
 async def test_websocket_refuses_a_bad_token(live: tuple[str, httpx.AsyncClient]) -> None:

@@ -53,6 +53,30 @@ describe("LiveConnection", () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it("resumes from the hello's position when the drop came before any event", () => {
+    vi.useFakeTimers();
+    const sockets: FakeSocket[] = [];
+    const conn = new LiveConnection(
+      (u) => {
+        const s = new FakeSocket(u);
+        sockets.push(s);
+        return s;
+      },
+      () => "tok",
+      () => "http://sb.test",
+    );
+    const got: string[] = [];
+    conn.subscribe((e) => got.push(e.kind));
+    sockets[0]!.onopen?.({});
+    sockets[0]!.send({ kind: "hello", seq: 41 });
+    sockets[0]!.onclose?.({ code: 1006 });
+    vi.advanceTimersByTime(600);
+    expect(sockets[1]!.url).toBe("ws://sb.test/api/v1/ws?token=tok&since=41");
+    sockets[1]!.send({ kind: "hello", seq: 41 });
+    sockets[1]!.send({ seq: 42, kind: "message.created" });
+    expect(got).toEqual(["message.created"]); // hello frames are not events
+  });
+
   it("backs off while the server is away, and waits for a token", () => {
     vi.useFakeTimers();
     let token: string | null = null;

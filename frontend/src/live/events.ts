@@ -1,5 +1,6 @@
-// The organization's live events over GET /api/v1/ws. A reconnect sends `since=<last seq>`,
-// so the server replays what was missed (JetStream) before the live ones: no gaps.
+// The organization's live events over GET /api/v1/ws. The server's first frame ("hello") says
+// where the socket starts; a reconnect sends `since=<last seq seen, hello's included>`, so the
+// server replays what was missed (JetStream) before the live ones: no gaps.
 import { useAuth } from "../auth/store";
 
 export interface LiveEvent {
@@ -122,6 +123,13 @@ export class LiveConnection {
       try {
         event = JSON.parse(String(message.data)) as LiveEvent;
       } catch {
+        return;
+      }
+      if (event.kind === "hello") {
+        // Where the server started this socket: the resume point even if no event comes.
+        if (typeof event.seq === "number" && (this.lastSeq === null || event.seq > this.lastSeq)) {
+          this.lastSeq = event.seq;
+        }
         return;
       }
       if (typeof event.seq === "number") {
