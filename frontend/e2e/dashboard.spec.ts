@@ -158,6 +158,25 @@ test.describe.serial("the dashboard, as a new user", () => {
     await page.unrouteAll({ behavior: "ignoreErrors" });
   });
 
+  test("works from the keyboard: skip link, inbox row, back", async () => {
+    await page.goto("/inbox");
+    await expect(page.getByTestId("conversation-row").first()).toBeVisible();
+    await page.keyboard.press("Tab");
+    await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    // From the main region, Tab reaches the first conversation's link before long.
+    const first = page.getByTestId("conversation-row").first().getByRole("link").first();
+    for (let i = 0; i < 25 && !(await first.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await expect(first).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/conversations\//);
+    await expect(page.getByTestId("thread")).toBeVisible();
+    await page.goBack();
+    await expect(page).toHaveURL(/\/inbox/);
+  });
+
   test("changes a routing budget", async () => {
     await page.getByRole("link", { name: "AI routing" }).click();
     const budget = page.getByLabel("Daily budget (USD)");
@@ -244,6 +263,20 @@ test.describe.serial("the dashboard, as a new user", () => {
     await teammate.getByRole("button", { name: "Join the organization" }).click();
     await expect(teammate).toHaveURL(/\/inbox/);
     await expect(teammate.getByText(`Acme ${stamp}`)).toBeVisible();
+    // A member sees read-only views where admins edit: they must be as readable.
+    for (const [name, path] of [
+      ["member inbox", "/inbox"],
+      ["member routing", "/routing"],
+      ["member models", "/models"],
+      ["member settings", "/settings/organization"],
+      ["member api keys", "/settings/api-keys"],
+    ] as const) {
+      await teammate.goto(path);
+      await expect(teammate.locator("main h1").first()).toBeVisible();
+      await expect(teammate.getByRole("status")).toHaveCount(0, { timeout: 30_000 });
+      await expectAccessible(teammate, name);
+    }
+    await expect(teammate.getByTestId("admins-only")).toBeVisible();
     await teammate.context().close();
   });
 

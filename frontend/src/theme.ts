@@ -20,5 +20,16 @@ export const theme = createTheme({
   components: {
     MuiButton: { defaultProps: { disableElevation: true } },
     MuiPaper: { defaultProps: { variant: "outlined" } },
+    // Read-only views (a member looking at admin settings) disable the fields; their labels
+    // and hints must stay readable (4.5:1), not fade to Material's 38% grey.
+    MuiFormHelperText: {
+      styleOverrides: { root: { "&.Mui-disabled": { color: "rgba(0, 0, 0, 0.6)" } } },
+    },
+    MuiFormControlLabel: {
+      styleOverrides: { label: { "&.Mui-disabled": { color: "rgba(0, 0, 0, 0.6)" } } },
+    },
+    MuiInputLabel: {
+      styleOverrides: { root: { "&.Mui-disabled": { color: "rgba(0, 0, 0, 0.6)" } } },
+    },
   },
 });
