@@ -22,6 +22,7 @@ import { Empty, QueryState } from "../../components/PageState";
 import { CreateKeyDialog } from "./CreateKeyDialog";
 import { useApiKeys, useRevokeApiKey, type ApiKeyRead } from "./queries";
 import { AdminsOnly, ConfirmDialog, useNotice, when } from "./ui";
+import { LoadMore } from "../../components/LoadMore";
 
 function status(key: ApiKeyRead): { label: string; color: "success" | "default" | "warning" } {
   if (key.revoked_at) return { label: "Revoked", color: "default" };
@@ -153,16 +154,7 @@ export function ApiKeysTab() {
                   </TableBody>
                 </Table>
               </TableContainer>
-              {query.hasNextPage ? (
-                <Box sx={{ textAlign: "center", mt: 2 }}>
-                  <Button
-                    onClick={() => void query.fetchNextPage()}
-                    disabled={query.isFetchingNextPage}
-                  >
-                    {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                </Box>
-              ) : null}
+              <LoadMore query={query} />
             </>
           );
         }}

@@ -28,6 +28,7 @@ import {
   type UserRead,
 } from "./queries";
 import { AdminsOnly, when } from "./ui";
+import { LoadMore } from "../../components/LoadMore";
 
 function actorOf(entry: AuditEntry, users: Map<string, UserRead>): string {
   if (entry.actor_user_id) {
@@ -180,16 +181,7 @@ export function AuditLogTab() {
                   </TableBody>
                 </Table>
               </TableContainer>
-              {query.hasNextPage ? (
-                <Box sx={{ textAlign: "center", mt: 2 }}>
-                  <Button
-                    onClick={() => void query.fetchNextPage()}
-                    disabled={query.isFetchingNextPage}
-                  >
-                    {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                </Box>
-              ) : null}
+              <LoadMore query={query} />
             </>
           );
         }}

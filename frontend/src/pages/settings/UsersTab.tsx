@@ -30,6 +30,7 @@ import {
   type UserRead,
 } from "./queries";
 import { ConfirmDialog, useNotice, when } from "./ui";
+import { LoadMore } from "../../components/LoadMore";
 
 const ROLE_COLOR = { admin: "primary", member: "default", viewer: "default" } as const;
 
@@ -200,16 +201,7 @@ export function UsersTab() {
                   </TableBody>
                 </Table>
               </TableContainer>
-              {query.hasNextPage ? (
-                <Box sx={{ textAlign: "center", mt: 2 }}>
-                  <Button
-                    onClick={() => void query.fetchNextPage()}
-                    disabled={query.isFetchingNextPage}
-                  >
-                    {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                </Box>
-              ) : null}
+              <LoadMore query={query} />
             </>
           );
         }}

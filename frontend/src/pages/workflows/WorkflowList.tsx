@@ -25,6 +25,7 @@ import { useCan } from "../../auth/store";
 import { Empty, QueryState } from "../../components/PageState";
 import { normalizeDefinition, triggerLabel } from "./definition";
 import { useDeleteWorkflow, useToggleWorkflow, useWorkflows, type WorkflowRead } from "./queries";
+import { LoadMore } from "../../components/LoadMore";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -155,16 +156,7 @@ export function WorkflowList({
                 </TableBody>
               </Table>
             </TableContainer>
-            {query.hasNextPage ? (
-              <Box sx={{ textAlign: "center", mt: 2 }}>
-                <Button
-                  onClick={() => void query.fetchNextPage()}
-                  disabled={query.isFetchingNextPage}
-                >
-                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              </Box>
-            ) : null}
+            <LoadMore query={query} />
             <Dialog open={!!deleting} onClose={() => setDeleting(null)}>
               <DialogTitle>Delete “{deleting?.name}”?</DialogTitle>
               <DialogContent>
