@@ -8,8 +8,11 @@ answers the API's own 404 (and a wrong method its 405).
 
 from __future__ import annotations
 
+import mimetypes
+import stat
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -32,13 +35,37 @@ builds it (or run <code>npm ci &amp;&amp; npm run build</code> in <code>frontend
 The API is up: see <a href="/docs">/docs</a>.</p></main></body></html>"""
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    for key, value in scope.get("headers", []):
+        if key == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
+
+
 class ImmutableAssets(StaticFiles):
-    """Vite names each bundle by its content hash: a URL's bytes never change."""
+    """Vite names each bundle by its content hash: a URL's bytes never change. The build writes
+    a gzip copy beside each text asset (frontend/scripts/compress.mjs); a browser that accepts
+    gzip gets it, so the bundle goes out at a third of its size with no compression per request.
+    """
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if accepts_gzip(scope) and not path.endswith(".gz"):
+            packed, found = await anyio.to_thread.run_sync(self.lookup_path, path + ".gz")
+            if found is not None and stat.S_ISREG(found.st_mode):
+                media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                headers = {
+                    "Cache-Control": IMMUTABLE,
+                    "Content-Encoding": "gzip",
+                    "Vary": "Accept-Encoding",
+                }
+                return FileResponse(packed, media_type=media_type, headers=headers)
         response = await super().get_response(path, scope)
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            response.headers["Cache-Control"] = IMMUTABLE
+            response.headers["Vary"] = "Accept-Encoding"
         return response
 
 

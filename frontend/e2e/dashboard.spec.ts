@@ -294,6 +294,12 @@ test.describe.serial("the dashboard, as a new user", () => {
       await expectAccessible(page, name);
       await screenshot(page, name);
     }
+    // The bundle goes out gzipped (prebuilt copies) and is cached for good.
+    const html = await (await page.request.get("/")).text();
+    const script = /\/assets\/[^"]+\.js/.exec(html)![0];
+    const bundle = await page.request.get(script, { headers: { "Accept-Encoding": "gzip" } });
+    expect(bundle.headers()["content-encoding"]).toBe("gzip");
+    expect(bundle.headers()["cache-control"]).toContain("immutable");
     expect(consoleErrors).toEqual([]);
     expect(offsite).toEqual([]);
   });

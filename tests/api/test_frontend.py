@@ -3,6 +3,7 @@ the API's own 404/405 untouched."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,26 @@ async def test_hashed_assets_are_cached_for_a_year(tmp_path: Path) -> None:
         assert (await client.get("/assets/missing.js")).status_code == 404
         icon = await client.get("/favicon.svg")
         assert icon.status_code == 200 and icon.text == "<svg/>"
+
+
+async def test_browsers_that_accept_gzip_get_the_prebuilt_copy(tmp_path: Path) -> None:
+    dist = build(tmp_path / "dist")
+    body = "console.log('dashboard');" * 200
+    (dist / "assets" / "big-9f8e.js").write_text(body)
+    (dist / "assets" / "big-9f8e.js.gz").write_bytes(gzip.compress(body.encode()))
+    async with client_for(dist) as client:
+        packed = await client.get("/assets/big-9f8e.js", headers={"Accept-Encoding": "gzip"})
+        assert packed.status_code == 200
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["content-type"].startswith("text/javascript")
+        assert int(packed.headers["content-length"]) < len(body) / 10
+        assert packed.text == body  # httpx decodes it
+        plain = await client.get("/assets/big-9f8e.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.text == body
+        assert plain.headers["vary"] == "Accept-Encoding"
+        # An asset without a gzip copy is served as it is.
+        small = await client.get("/assets/app-1a2b.js", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in small.headers
 
 
 async def test_api_paths_keep_their_own_errors(tmp_path: Path) -> None:
