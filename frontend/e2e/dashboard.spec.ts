@@ -303,4 +303,22 @@ test.describe.serial("the dashboard, as a new user", () => {
     expect(consoleErrors).toEqual([]);
     expect(offsite).toEqual([]);
   });
+
+  test("the demo login signs in and finds its sample conversations", async ({ browser }) => {
+    const demo = await (await browser.newContext()).newPage();
+    await demo.goto("/inbox");
+    await expect(demo).toHaveURL(/\/sign-in\?next=%2Finbox/);
+    await demo.getByLabel("Email").fill("demo@switchboard.local");
+    await demo.getByLabel("Password").fill("switchboard-demo");
+    await demo.getByRole("button", { name: "Sign in" }).click();
+    await expect(demo).toHaveURL(/\/inbox/);
+    const rows = demo.getByTestId("conversation-row");
+    await expect(rows).toHaveCount(3);
+    await rows.filter({ hasText: "Refund for double charge" }).getByRole("link").first().click();
+    await expect(demo.getByTestId("thread")).toContainText("charged twice");
+    await expectAccessible(demo, "demo conversation");
+    await demo.getByRole("button", { name: "Sign out" }).click();
+    await expect(demo).toHaveURL(/\/sign-in/);
+    await demo.context().close();
+  });
 });
