@@ -49,8 +49,10 @@ def load_stack() -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
 
 
-async def setup(url: str, senders: int) -> tuple[str, str, list[str]]:
-    """A fresh organization, an `api` integration and one API key per sender."""
+async def setup(url: str, senders: int, drafts: bool) -> tuple[str, str, list[str]]:
+    """A fresh organization, an `api` integration and one API key per sender. Without `drafts`
+    the organization's default workflow (an AI draft for every message) is switched off, so the
+    figures are the pipeline's alone, comparable with runs before that default existed."""
     tag = uuid.uuid4().hex[:8]
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         r = await http.post("/api/v1/auth/register", json={
@@ -59,6 +61,13 @@ async def setup(url: str, senders: int) -> tuple[str, str, list[str]]:
         r.raise_for_status()
         org_id = r.json()["organization"]["id"]
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        if not drafts:
+            flows = await http.get("/api/v1/workflows", headers=headers)
+            flows.raise_for_status()
+            for flow in flows.json()["items"]:
+                off = await http.patch(f"/api/v1/workflows/{flow['id']}", headers=headers,
+                                       json={"is_enabled": False})  # fmt: skip
+                off.raise_for_status()
         made = await http.post("/api/v1/integrations", headers=headers,
                                json={"name": "bench", "type": "api", "config": {}})  # fmt: skip
         made.raise_for_status()
@@ -164,6 +173,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=64)
     parser.add_argument("--steady-seconds", type=float, default=20)
+    parser.add_argument(
+        "--drafts", action="store_true", help="keep the default workflow: drafts for every message"
+    )
     args = parser.parse_args()
     stack = load_stack()
     url, database_url = stack["api_url"].rstrip("/"), stack["database_url"]
@@ -173,7 +185,7 @@ def main() -> None:
     chars = statistics.mean(len(t) for t in texts)
     print(f"texts: {len(texts)} realistic emails, {chars:.0f} chars on average")
     print(f"classifier in-process (batches of 32): {local:7.1f} texts/s")
-    org_id, integration_id, keys = asyncio.run(setup(url, args.senders))
+    org_id, integration_id, keys = asyncio.run(setup(url, args.senders, args.drafts))
     endpoint = f"{url}/api/v1/inbound/{integration_id}"
     run = uuid.uuid4().hex[:6]
     # Warm-up (not measured): connections, every sender's credential cache, the batch queues.

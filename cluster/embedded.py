@@ -255,8 +255,12 @@ class EmbeddedPostgres(EmbeddedService):
 
     def _command(self) -> list[str]:
         # `-k ""`: no unix socket, whose path may be too long under a deep data folder.
+        # max_connections: `make up` runs about ten pooled processes (2 ingress and 2 router
+        # replicas, pipeline workers, drafter, channels, trainer, MLflow), up to 30 connections
+        # each (DB_POOL_SIZE + DB_MAX_OVERFLOW); PostgreSQL's default of 100 ran out under
+        # bench/ingest.py once every message was drafted.
         return [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.pgdata), "-h", HOST,
-                "-p", str(self.port), "-k", ""]  # fmt: skip
+                "-p", str(self.port), "-k", "", "-c", "max_connections=400"]  # fmt: skip
 
     def _popen_options(self) -> dict[str, Any]:
         return _run_as_postgres_user()
