@@ -31,29 +31,24 @@ markdown table. Every process it starts is stopped by its PID on exit.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
-import importlib.util
 import json
 import os
-import platform
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.router_micro import micro_budget, micro_decision  # noqa: E402
-from bench.router_profile import summarize_speedscope  # noqa: E402
+from bench.router_micro import run_micro  # noqa: E402
+from bench.router_peer import load_peer, log_tail, machine_info, port_busy, read, wait_ready  # noqa: E402
+from bench.router_profile import profile_gateway  # noqa: E402
 from bench.router_report import report, summarize  # noqa: E402
 from bench.router_stack import (  # noqa: E402
     drop_database,
@@ -67,49 +62,6 @@ from bench.router_stack import (  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DELAY_PORT = 8002
-
-
-def load_peer(peer_dir: Path) -> ModuleType:
-    """The peer's run_bench.py as a module: its settings, load runner and /proc helpers."""
-    spec = importlib.util.spec_from_file_location("peer_run_bench", peer_dir / "run_bench.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot import {peer_dir / 'run_bench.py'}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def wait_ready(rb: ModuleType, proc: subprocess.Popen[bytes], url: str, timeout: float) -> float:
-    """Seconds until `url` answers 200; fails at once if the process exits first."""
-    t0 = time.time()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pid {proc.pid} exited with {proc.returncode} before {url} was up")
-        try:
-            rb.wait_http(url, 2)
-            return time.time() - t0
-        except RuntimeError:
-            if time.time() - t0 > timeout:
-                raise
-
-
-def log_tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def read(path: str) -> str:
-    return Path(path).read_text()
-
-
-def port_busy(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-# -- in-process micro benchmarks ------------------------------------------------------------------
 
 
 def main() -> None:
@@ -171,19 +123,7 @@ def main() -> None:
 
     out: dict[str, Any] = {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "nproc": os.cpu_count(),
-            "cpu": next(
-                (
-                    ln.split(":", 1)[1].strip()
-                    for ln in read("/proc/cpuinfo").splitlines()
-                    if ln.startswith("model name")
-                ),
-                "?",
-            ),
-            "python": platform.python_version(),
-            "kernel": platform.release(),
-        },
+        "machine": machine_info(),
         "peer_dir": str(peer_dir),
         "peer_python": peer_py,
         "rounds": args.rounds,
@@ -193,34 +133,7 @@ def main() -> None:
 
     # 1. micro benchmarks, before anything else runs
     print(f"redis db {args.redis_db}: {flush_redis(redis_url)} keys flushed", flush=True)
-    out["decision"] = micro_decision(args.decision_calls)
-    dec = out["decision"]
-    print(
-        f"routing decision plan() x{dec['plan']['n']}: p50 {dec['plan']['p50_us']:.1f} us, "
-        f"p99 {dec['plan']['p99_us']:.1f} us (target p99 < 1000 us); order {dec['order']}, "
-        f"skipped {dec['skipped']}",
-        flush=True,
-    )
-    print(
-        f"  + mask PII and bound the prompt ({dec['prompt_chars']} chars): p50 "
-        f"{dec['mask_and_count']['p50_us']:.1f} us, p99 {dec['mask_and_count']['p99_us']:.1f} us",
-        flush=True,
-    )
-    try:
-        import uvloop
-
-        out["budget"] = uvloop.run(micro_budget(redis_url, args.budget_calls))
-    except ImportError:
-        out["budget"] = asyncio.run(micro_budget(redis_url, args.budget_calls))
-    b = out["budget"]
-    pair = b["reserve_plus_settle"]
-    print(
-        f"budget reserve+settle x{pair['n']}: p50 {pair['p50_us']:.0f} us, "
-        f"p99 {pair['p99_us']:.0f} us "
-        f"(reserve p50 {b['reserve']['p50_us']:.0f}, settle p50 {b['settle']['p50_us']:.0f}, "
-        f"PING p50 {b['ping']['p50_us']:.0f} us)",
-        flush=True,
-    )
+    out["decision"], out["budget"] = run_micro(redis_url, args.decision_calls, args.budget_calls)
     flush_redis(redis_url)
 
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -402,55 +315,19 @@ def main() -> None:
         out["upstream_rss_kb_after_runs"] = rb.status_kb(procs["fake8001"].pid, "VmRSS")
 
         # py-spy on our gateway under C=16 (after the measured runs: sampling pauses the process)
-        spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
-        if not args.no_profile and Path(spy).exists():
+        if not args.no_profile:
             c16 = [r["rps"] for r in out["runs"] if r["setting"] == "c16" and r["target"] == "ours"]
-            n = int(max(c16 or [300]) * (args.profile_seconds + 6))
-            load_cmd = [
-                peer_py,
-                str(peer_dir / "load.py"),
-                "--base-url",
-                ours_url,
-                "-n",
-                str(n),
-                "-c",
-                "16",
-                "--model",
-                "gpt-4o-mini",
-                "--api-key",
-                orgs[8001]["key"],
-                "--json",
-            ]
-            loader = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            side.append(loader)
-            time.sleep(2.0)
-            rec = subprocess.run(
-                [
-                    spy,
-                    "record",
-                    "-d",
-                    str(args.profile_seconds),
-                    "-p",
-                    str(gw["ours"]),
-                    "-o",
-                    str(args.profile_out),
-                    "--format",
-                    "speedscope",
-                    "--nonblocking",
-                ],
-                capture_output=True,
-                text=True,
-            )
-            lo, _ = loader.communicate()
-            side.remove(loader)
-            if rec.returncode == 0 and args.profile_out.exists():
-                out["profile"] = summarize_speedscope(args.profile_out)
-                out["profile"]["file"] = str(args.profile_out)
-                out["profile"]["load"] = json.loads(lo.decode().strip().splitlines()[-1])
-                sent += out["profile"]["load"]["n"] + out["profile"]["load"]["warmup"]
-            else:
-                out["profile"] = {"error": (rec.stderr or rec.stdout)[-1000:]}
-                print(f"py-spy failed: {out['profile']['error']}", flush=True)
+            profile = profile_gateway(
+                peer_py, peer_dir, ours_url, orgs[8001]["key"], gw["ours"],
+                rps=max(c16 or [300]), seconds=args.profile_seconds, out_path=args.profile_out,
+                side=side,
+            )  # fmt: skip
+            if profile is not None:
+                out["profile"] = profile
+                if "load" in profile:
+                    sent += profile["load"]["n"] + profile["load"]["warmup"]
+                else:
+                    print(f"py-spy failed: {profile['error']}", flush=True)
 
         out["ledger"] = ledger_check(database_url, redis_url, sent)
         print(f"ledger: {out['ledger']}", flush=True)

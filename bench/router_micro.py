@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import sys
 import time
@@ -192,3 +193,36 @@ async def micro_budget(redis_url: str, calls: int) -> dict[str, Any]:
 
 
 # -- setup ----------------------------------------------------------------------------------------
+
+
+def run_micro(
+    redis_url: str, decision_calls: int, budget_calls: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both micro benchmarks, printed as they finish: (decision, budget)."""
+    dec = micro_decision(decision_calls)
+    print(
+        f"routing decision plan() x{dec['plan']['n']}: p50 {dec['plan']['p50_us']:.1f} us, "
+        f"p99 {dec['plan']['p99_us']:.1f} us (target p99 < 1000 us); order {dec['order']}, "
+        f"skipped {dec['skipped']}",
+        flush=True,
+    )
+    print(
+        f"  + mask PII and bound the prompt ({dec['prompt_chars']} chars): p50 "
+        f"{dec['mask_and_count']['p50_us']:.1f} us, p99 {dec['mask_and_count']['p99_us']:.1f} us",
+        flush=True,
+    )
+    try:
+        import uvloop
+
+        b = uvloop.run(micro_budget(redis_url, budget_calls))
+    except ImportError:
+        b = asyncio.run(micro_budget(redis_url, budget_calls))
+    pair = b["reserve_plus_settle"]
+    print(
+        f"budget reserve+settle x{pair['n']}: p50 {pair['p50_us']:.0f} us, "
+        f"p99 {pair['p99_us']:.0f} us "
+        f"(reserve p50 {b['reserve']['p50_us']:.0f}, settle p50 {b['settle']['p50_us']:.0f}, "
+        f"PING p50 {b['ping']['p50_us']:.0f} us)",
+        flush=True,
+    )
+    return dec, b

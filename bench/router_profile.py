@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -80,3 +83,42 @@ def summarize_speedscope(path: Path, top: int = 10) -> dict[str, Any]:
 
 
 # -- main -----------------------------------------------------------------------------------------
+
+
+def profile_gateway(
+    peer_py: str,
+    peer_dir: Path,
+    url: str,
+    key: str,
+    pid: int,
+    *,
+    rps: float,
+    seconds: int,
+    out_path: Path,
+    side: list[subprocess.Popen[bytes]],
+) -> dict[str, Any] | None:
+    """py-spy on our gateway while the peer's load.py keeps 16 requests in flight: the
+    summarised profile with the load's figures, {"error"} if py-spy failed, None without it.
+    The loader is listed in `side` while it runs, so the caller stops it on an interrupt."""
+    spy = shutil.which("py-spy") or str(ROOT / ".venv/bin/py-spy")
+    if not Path(spy).exists():
+        return None
+    n = int(rps * (seconds + 6))
+    load_cmd = [peer_py, str(peer_dir / "load.py"), "--base-url", url, "-n", str(n), "-c", "16",
+                "--model", "gpt-4o-mini", "--api-key", key, "--json"]  # fmt: skip
+    loader = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    side.append(loader)
+    time.sleep(2.0)
+    rec = subprocess.run(
+        [spy, "record", "-d", str(seconds), "-p", str(pid), "-o", str(out_path),
+         "--format", "speedscope", "--nonblocking"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    lo, _ = loader.communicate()
+    side.remove(loader)
+    if rec.returncode != 0 or not out_path.exists():
+        return {"error": (rec.stderr or rec.stdout)[-1000:]}
+    profile = summarize_speedscope(out_path)
+    profile["file"] = str(out_path)
+    profile["load"] = json.loads(lo.decode().strip().splitlines()[-1])
+    return profile
