@@ -70,6 +70,10 @@ async def _reply_context(session: AsyncSession, row: Message) -> dict[str, Any]:
         "references": references,
         "to": [{k: v for k, v in t.items() if v} for t in to],
         "subject": row.subject or (conversation.subject if conversation else None),
+        # Chat channels address the customer by their channel id and may only answer within a
+        # window after the customer's last message (WhatsApp: 24 hours).
+        "customer": dict(last.sender) if last and isinstance(last.sender, dict) else {},
+        "last_inbound_at": (last.received_at or last.created_at) if last else None,
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from ingestion.connectors.base import ConnectorConfig
-from ingestion.contract import InboundMessage
+from ingestion.contract import InboundMessage, Party
 from store.errors import BadInput
 
 
@@ -94,6 +94,10 @@ class OutboundMessage:
     in_reply_to_header: str | None = None
     references: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The customer as their last inbound message named them (a Party dict: external_id, phone,
+    # email, name) and when that message arrived (chat windows such as WhatsApp's 24 hours).
+    customer: dict[str, Any] = field(default_factory=dict)
+    last_inbound_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,15 @@ class PushRenewer(Protocol):
 
     async def renew_push(self, conn: Connection, webhook_url: str) -> None:
         """Create or renew the subscription; its expiry lands in `conn.state`."""
+
+
+@runtime_checkable
+class ContextLookup(Protocol):
+    """Context connectors (commerce, billing, CRM) answer what a draft may quote about a customer:
+    `{"orders": [...], "order_number": ..., "order_status": ...}`: JSON-able facts, scalars at the
+    top for placeholders, newest first. `{}` when the provider does not know the customer."""
+
+    async def lookup(self, conn: Connection, customer: Party) -> dict[str, Any]: ...
 
 
 @runtime_checkable

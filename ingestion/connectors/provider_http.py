@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from store.errors import BadInput, Fatal, Retriable, SwitchboardError, Unauthorized
@@ -44,3 +46,20 @@ def _retry_after(response: httpx.Response) -> int:
 
 async def transport_errors_are_retriable(provider: str, exc: httpx.TransportError) -> Retriable:
     return Retriable(f"{provider}: {type(exc).__name__} talking to the provider")
+
+
+async def call_json(conn_client: httpx.AsyncClient, provider: str, method: str, url: str,
+                    **kwargs: object) -> Any:  # fmt: skip
+    """One provider call: transport errors → Retriable, statuses → `raise_for_provider`, the
+    JSON body back (None for an empty body). Malformed JSON is Retriable (a proxy's error page)."""
+    try:
+        response = await conn_client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except httpx.TransportError as exc:
+        raise await transport_errors_are_retriable(provider, exc) from exc
+    raise_for_provider(response, provider)
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise Retriable(f"{provider}: the provider answered with malformed JSON") from None

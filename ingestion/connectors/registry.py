@@ -1,21 +1,30 @@
-"""The one list of connectors. Adding a connector is adding its module's SPEC here."""
+"""The one list of connectors: every module of this package that defines `SPEC` (or `SPECS`, for
+a provider family such as Meta's) is a connector. Adding a connector is adding its module."""
 
 from __future__ import annotations
 
-from ingestion.connectors import api, gmail, imap, intercom, outlook, yahoo, zendesk
+import importlib
+import pkgutil
+
+from ingestion import connectors
 from ingestion.connectors.base import ConnectorSpec
 
-_SPECS: tuple[ConnectorSpec, ...] = (
-    api.SPEC,
-    imap.SPEC,
-    yahoo.SPEC,
-    gmail.SPEC,
-    outlook.SPEC,
-    zendesk.SPEC,
-    intercom.SPEC,
-)
 
-REGISTRY: dict[str, ConnectorSpec] = {spec.slug: spec for spec in _SPECS}
+def _discover() -> dict[str, ConnectorSpec]:
+    found: dict[str, ConnectorSpec] = {}
+    for info in sorted(pkgutil.iter_modules(connectors.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{connectors.__name__}.{info.name}")
+        specs = list(getattr(module, "SPECS", ()))
+        if isinstance(getattr(module, "SPEC", None), ConnectorSpec):
+            specs.append(module.SPEC)
+        for spec in specs:
+            if spec.slug in found and found[spec.slug] is not spec:
+                raise RuntimeError(f"two connectors claim the slug {spec.slug!r}")
+            found[spec.slug] = spec
+    return found
+
+
+REGISTRY: dict[str, ConnectorSpec] = _discover()
 
 
 def get_spec(slug: str) -> ConnectorSpec | None:
