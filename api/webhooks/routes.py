@@ -8,6 +8,7 @@ a provider that sees our 2xx never needs to resend.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -19,8 +20,10 @@ from api.deps import RuntimeDep, SessionDep
 from ingestion.connections import Connections, spec_of
 from ingestion.connectors.capabilities import (
     Connection,
+    ContextFeed,
     Handshake,
     Inbound,
+    WebhookAck,
     WebhookReply,
     WebhookRequest,
     WebhookVerifier,
@@ -30,6 +33,10 @@ from store.errors import NotFound
 from store.tables import Integration
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+# A busy chat integration gets hundreds of calls a second: its "last success" is written at
+# most this often per process instead of locking its row on every call.
+HEALTH_EVERY_S = 30.0
+_health_written: dict[uuid.UUID, float] = {}
 
 
 async def _request(request: Request) -> WebhookRequest:
@@ -84,6 +91,8 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
     await asyncio.to_thread(connector.verify, conn, incoming)
     try:
         messages = await connector.parse(conn, incoming)
+        update = await connector.context_update(conn, incoming) if isinstance(
+            connector, ContextFeed) else None  # fmt: skip
     finally:
         if conn.http is not None:
             await conn.http.aclose()
@@ -91,5 +100,14 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
     for message in messages:
         await publish(js, message.subject_name(), message.model_dump_json().encode(),
                       msg_id=message.nats_msg_id())  # fmt: skip
-    await Connections(runtime.sessions, runtime.secret_box).record_health(integration_id)
+    if update is not None:
+        from ingestion.context import store_facts
+
+        await store_facts(runtime.sessions, conn.organization_id, slug, *update)
+    now = time.monotonic()
+    if now - _health_written.get(integration_id, -HEALTH_EVERY_S) >= HEALTH_EVERY_S:
+        _health_written[integration_id] = now
+        await Connections(runtime.sessions, runtime.secret_box).record_health(integration_id)
+    if isinstance(connector, WebhookAck):
+        return _answer(connector.ack(conn, incoming, len(messages)))
     return JSONResponse({"accepted": len(messages)}, status_code=200)

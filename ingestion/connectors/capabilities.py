@@ -177,6 +177,23 @@ class ContextLookup(Protocol):
 
 
 @runtime_checkable
+class ContextFeed(Protocol):
+    """Context connectors whose webhooks announce changes (an order shipped, a dispute opened):
+    the customer and their refreshed facts, stored on the contact for the next draft."""
+
+    async def context_update(
+        self, conn: Connection, request: WebhookRequest
+    ) -> tuple[Party, dict[str, Any]] | None: ...
+
+
+@runtime_checkable
+class WebhookAck(Protocol):
+    """Providers that require a specific answer body (Salesforce's SOAP `<Ack>true</Ack>`)."""
+
+    def ack(self, conn: Connection, request: WebhookRequest, accepted: int) -> WebhookReply: ...
+
+
+@runtime_checkable
 class HealthCheck(Protocol):
     async def check(self, conn: Connection) -> str:
         """Prove the config and credentials work, with the cheapest provider call there is;

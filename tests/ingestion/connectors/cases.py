@@ -61,6 +61,9 @@ class Inbound:
     query: dict[str, str] = field(default_factory=dict)
     tamper: Callable[[bytes], bytes] = flip
     source: str = ""  # the documentation page the payload comes from
+    # For payloads that only name the message (HubSpot, Webex...): what parse() fetches, as
+    # provider path -> documented JSON response, served by the suite's fake provider ({base}).
+    replies: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

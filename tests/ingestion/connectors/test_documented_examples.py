@@ -124,13 +124,24 @@ def test_the_table_covers_every_webhook_connector() -> None:
 
 
 @pytest.mark.parametrize(("case", "row"), INBOUND, ids=_id)
-async def test_documented_payload_is_verified_and_parsed(case: Case, row: Inbound) -> None:
+async def test_documented_payload_is_verified_and_parsed(
+    case: Case, row: Inbound, provider: tuple[Recorder, str]
+) -> None:
+    recorder, base = provider
+    recorder.reset(
+        Answer(404, {"error": "not found"}),
+        {path: Answer(200, body) for path, body in row.replies.items()},
+    )
     connector = REGISTRY[case.slug].connector()
     assert isinstance(connector, WebhookVerifier) and isinstance(connector, InboundProtocol)
-    conn = connection(case)
+    conn = connection(case, base)
     incoming = request(case, row, row.body, row.sign(row.body, case.webhook_url(), now()))
     connector.verify(conn, incoming)
-    messages = await connector.parse(conn, incoming)
+    try:
+        messages = await connector.parse(conn, incoming)
+    finally:
+        if conn.http is not None:
+            await conn.http.aclose()
     assert len(messages) == row.count, messages
     for message in messages:
         assert message.channel == case.slug and message.external_id

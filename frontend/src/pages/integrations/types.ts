@@ -9,6 +9,7 @@ export const KIND_LABELS: Record<string, string> = {
   email: "Email",
   helpdesk: "Helpdesk",
   chat: "Chat & messaging",
+  sms: "SMS & voice",
   commerce: "Commerce",
   crm: "CRM",
   api: "API",
@@ -32,6 +33,7 @@ export const AUTH_LABELS: Record<string, string> = {
   oauth2: "OAuth 2.0",
   oauth: "OAuth",
   hmac: "Signed (HMAC)",
+  token: "Token",
 };
 
 export function kindLabel(kind: string): string {
@@ -59,7 +61,7 @@ export function inboundUrl(
   origin: string = window.location.origin,
 ): { label: string; url: string } | null {
   if (!connector) return null;
-  if (connector.kind === "api") {
+  if (connector.type === "api") {
     return { label: "Inbound endpoint", url: `${origin}/api/v1/inbound/${integration.id}` };
   }
   if (connector.capabilities.includes("inbound_webhook")) {

@@ -1,0 +1,120 @@
+"""Every documented example through the real webhook route, as a provider (or an attacker) would
+send it: the integration is created through the API (secrets sealed), the genuine call is
+published to JetStream once, a tampered or unsigned one is 401 and publishes nothing, a replay
+is refused where the provider signs a timestamp and de-duplicated where it does not."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import orjson
+import pytest
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from tests.conftest import Tenant
+from tests.fakes.http_server import serve_app
+from tests.fakes.recorder import Answer, Recorder
+from tests.ingestion.connectors.cases import Case, Inbound, now
+from tests.ingestion.connectors.test_documented_examples import CASES, _fill, _id
+
+STALE_S = 3600
+# The first documented row of each connector that yields a message.
+ROWS = [
+    (case, row)
+    for case in CASES
+    for row in [next((r for r in case.inbound if r.count >= 1), None)]
+    if row is not None
+]
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[tuple[Recorder, str]]:
+    recorder = Recorder()
+    with serve_app(recorder.app()) as base:
+        yield recorder, base
+
+
+async def _published(js: JetStreamContext, org: str, slug: str) -> list[dict[str, object]]:
+    sub = await js.pull_subscribe(
+        f"inbound.{org}.{slug}",
+        stream="INBOUND",
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
+        ),
+    )
+    try:
+        msgs = await sub.fetch(50, timeout=0.5)
+    except TimeoutError:
+        return []
+    finally:
+        await sub.unsubscribe()
+    return [orjson.loads(m.data) for m in msgs]
+
+
+async def _post(client: httpx.AsyncClient, url: str, row: Inbound, body: bytes,
+                headers: dict[str, str]) -> httpx.Response:  # fmt: skip
+    query = "&".join(f"{k}={v}" for k, v in row.query.items())
+    return await client.post(
+        url + (f"?{query}" if query else ""),
+        content=body,
+        headers={"content-type": row.content_type, **headers},
+    )
+
+
+@pytest.mark.parametrize(("case", "row"), ROWS, ids=_id)
+async def test_genuine_is_published_once_forged_and_replayed_are_refused(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    js: JetStreamContext,
+    provider: tuple[Recorder, str],
+    case: Case,
+    row: Inbound,
+) -> None:
+    recorder, base = provider
+    recorder.reset(
+        Answer(404, {"error": "not found"}),
+        {path: Answer(200, body) for path, body in row.replies.items()},
+    )
+    made = await client.post(
+        "/api/v1/integrations",
+        headers=tenant.headers,
+        json={"name": case.slug, "type": case.slug, "config": _fill(case.config, base)},
+    )
+    assert made.status_code == 201, made.text
+    secrets = set(made.json()["secrets_set"])
+    assert secrets and not secrets & set(made.json()["config"])
+    path = f"/api/v1/webhooks/{case.slug}/{made.json()['id']}"
+    url = f"http://testserver{path}"
+    if row.query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in row.query.items())
+    headers = row.sign(row.body, url, now())
+
+    forged = await _post(client, path, row, row.tamper(row.body), headers)
+    unsigned = await _post(client, path, row, row.body, {})
+    assert (forged.status_code, unsigned.status_code) == (401, 401), forged.text
+    assert await _published(js, tenant.org_id, case.slug) == []
+
+    genuine = await _post(client, path, row, row.body, headers)
+    assert 200 <= genuine.status_code < 300, genuine.text
+    first = await _published(js, tenant.org_id, case.slug)
+    assert len(first) == row.count
+
+    if case.replay_window_s is not None:
+        stale = row.sign(row.body, url, now() - STALE_S)
+        replay = await _post(client, path, row, row.body, stale)
+        assert replay.status_code == 401, replay.text
+    else:
+        replay = await _post(client, path, row, row.body, headers)
+        assert 200 <= replay.status_code < 300, replay.text
+    again = await _published(js, tenant.org_id, case.slug)
+    assert [m["external_id"] for m in again] == [m["external_id"] for m in first]
+
+
+async def test_a_webhook_for_another_organizations_integration_type_is_404(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.post(f"/api/v1/webhooks/slack/{uuid.uuid4()}", content=b"{}")
+    assert r.status_code == 404
