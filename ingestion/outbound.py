@@ -147,7 +147,7 @@ class OutboundDelivery:
         ctx = await _reply_context(session, row)
         return OutboundMessage(
             message_id=row.id, conversation_id=row.conversation_id, text=row.text,
-            html=row.html, **ctx,
+            html=row.html, metadata=dict(row.delivery or {}), **ctx,
         )  # fmt: skip
 
     @staticmethod

@@ -71,10 +71,25 @@ class ConversationRead(ReadModel):
     updated_at: datetime
 
 
+class MessageTemplate(RequestModel):
+    """A provider-approved message template (WhatsApp: the only thing a business may send once
+    24 hours have passed since the customer's last message). `text` stays the agent's record of
+    what the template says."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$", description="the approved template's name")
+    language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", description="e.g. en_US")
+    components: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=10, description="header/body/button parameters"
+    )
+
+
 class MessageCreate(RequestModel):
     text: str = Field(min_length=1, max_length=100_000)
     html: str | None = Field(default=None, max_length=500_000)
     subject: str | None = Field(default=None, max_length=1000)
+    template: MessageTemplate | None = Field(
+        default=None, description="send this approved template instead of free text (WhatsApp)"
+    )
 
 
 class MessageRead(ReadModel):
@@ -96,3 +111,9 @@ class MessageRead(ReadModel):
     received_at: datetime | None
     sent_at: datetime | None
     created_at: datetime
+    delivery: dict[str, Any] = Field(
+        default_factory=dict, description="outbound only: how it is delivered (a template)"
+    )
+    error: str | None = Field(
+        default=None, description="outbound only: why the last delivery attempt failed"
+    )

@@ -191,6 +191,7 @@ async def stage_outbound(
         subject=body.subject or conversation.subject,
         text=body.text,
         html=body.html,
+        delivery={"template": body.template.model_dump()} if body.template else {},
         created_at=now,
     )
     session.add(message)

@@ -132,6 +132,9 @@ class Message(IdMixin, TimestampMixin, OrgScoped, Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default=sql_text("0"))
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+    # How an outbound reply is delivered when plain text is not enough: {"template": {...}} (a
+    # WhatsApp template outside the 24-hour window). Handed to the sender as its metadata.
+    delivery: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
 
 
 class Note(IdMixin, TimestampMixin, OrgScoped, Base):

@@ -205,3 +205,27 @@ async def test_search_treats_like_wildcards_literally(
     await _conv(client, tenant, subject="500 offXsale")
     found = (await client.get("/api/v1/conversations?q=0%25%20off_", headers=tenant.headers)).json()
     assert [c["subject"] for c in found["items"]] == ["50% off_sale"]
+
+
+async def test_a_reply_can_carry_an_approved_template_and_bad_ones_are_422(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    conv = await _conv(client, tenant, subject="window closed")
+    url = f"/api/v1/conversations/{conv['id']}/messages"
+    template = {
+        "name": "order_update",
+        "language": "en_US",
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": "1042"}]}],
+    }
+    r = await client.post(
+        url, headers=tenant.headers, json={"text": "Order 1042 update", "template": template}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["delivery"] == {"template": template} and r.json()["error"] is None
+    for bad in ({**template, "name": "Order Update!"}, {**template, "language": "english"}):
+        refused = await client.post(
+            url, headers=tenant.headers, json={"text": "x", "template": bad}
+        )
+        assert refused.status_code == 422, refused.text
+    listed = (await client.get(url, headers=tenant.headers)).json()["items"]
+    assert [m["delivery"] for m in listed] == [{"template": template}]

@@ -2351,6 +2351,8 @@ export interface components {
             html?: string | null;
             /** Subject */
             subject?: string | null;
+            /** @description send this approved template instead of free text (WhatsApp) */
+            template?: components["schemas"]["MessageTemplate"] | null;
             /** Text */
             text: string;
         };
@@ -2374,8 +2376,20 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Delivery
+             * @description outbound only: how it is delivered (a template)
+             */
+            delivery?: {
+                [key: string]: unknown;
+            };
             /** Direction */
             direction: string;
+            /**
+             * Error
+             * @description outbound only: why the last delivery attempt failed
+             */
+            error?: string | null;
             /** External Id */
             external_id: string | null;
             /** Html */
@@ -2405,6 +2419,31 @@ export interface components {
             subject: string | null;
             /** Text */
             text: string;
+        };
+        /**
+         * MessageTemplate
+         * @description A provider-approved message template (WhatsApp: the only thing a business may send once
+         *     24 hours have passed since the customer's last message). `text` stays the agent's record of
+         *     what the template says.
+         */
+        MessageTemplate: {
+            /**
+             * Components
+             * @description header/body/button parameters
+             */
+            components?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Language
+             * @description e.g. en_US
+             */
+            language: string;
+            /**
+             * Name
+             * @description the approved template's name
+             */
+            name: string;
         };
         /** ModelVersionRead */
         ModelVersionRead: {
