@@ -1,5 +1,8 @@
 """Poll-based inbound (IMAP, Gmail history, Graph delta...): fetch, publish, then save the cursor.
 
+The same runner keeps push registrations alive, including for push-only connectors (Telegram's
+setWebhook): those are "polled" only to check their registration.
+
 The cursor is persisted only after JetStream acknowledged every message of the batch, so a crash
 re-polls from the old cursor (and the pipeline's dedupe absorbs the repeats): nothing is missed
 after a restart or an outage, and nothing is imported twice.
@@ -27,6 +30,7 @@ from store.tables import Integration
 log = logging.getLogger(__name__)
 MAX_BATCHES_PER_POLL = 50
 ERROR_BACKOFF_MAX_S = 300.0
+PUSH_CHECK_S = 300.0  # how often a push-only connector's registration is checked
 
 
 class PollerRunner:
@@ -49,10 +53,10 @@ class PollerRunner:
         """One poll (all its pages): returns how many messages were published."""
         spec, conn = await self.connections.load(integration_id)
         connector = spec.connector()
-        if not isinstance(connector, Poller):
+        if not isinstance(connector, Poller | PushRenewer):
             return 0
         try:
-            published = await self._drain(connector, conn)
+            published = await self._drain(connector, conn) if isinstance(connector, Poller) else 0
             await self._renew_push(spec.slug, connector, conn)
             return published
         finally:
@@ -101,7 +105,7 @@ class PollerRunner:
     async def _wait(self, integration_id: uuid.UUID, stop: asyncio.Event) -> None:
         spec, conn = await self.connections.load(integration_id)
         connector = spec.connector()
-        interval = float(getattr(connector, "poll_interval_s", 60.0))
+        interval = float(getattr(connector, "poll_interval_s", PUSH_CHECK_S))
         waiter = getattr(connector, "wait_for_mail", None)
         if waiter is None:
             await _sleep(interval, stop)
@@ -109,7 +113,8 @@ class PollerRunner:
         await asyncio.wait_for(waiter(conn, interval), interval + 30)
 
     async def active_pollers(self) -> list[uuid.UUID]:
-        slugs = [s.slug for s in REGISTRY.values() if Capability.POLLER in s.capabilities]
+        slugs = [s.slug for s in REGISTRY.values() if Capability.POLLER in s.capabilities
+                 or isinstance(s.connector(), PushRenewer)]  # fmt: skip
         async with self.sessions() as session:
             rows = await session.scalars(
                 select(Integration.id).where(
