@@ -119,6 +119,30 @@ describe("ConversationPage", () => {
     expect(screen.getAllByText("grace@example.com").length).toBeGreaterThan(0); // the contact card
   });
 
+  it("says why a reply was not delivered", async () => {
+    server.use(
+      http.get(url("/api/v1/conversations/:id/messages"), () =>
+        HttpResponse.json(
+          list([
+            message({
+              id: OUTBOUND_ID,
+              direction: "outbound",
+              status: "failed",
+              sender: {},
+              text: "Any news?",
+              classification: null,
+              error: "whatsapp: the 24-hour window is closed: send an approved template",
+            }),
+          ]),
+        ),
+      ),
+    );
+    renderConversation();
+    const failed = await screen.findByTestId("delivery-error");
+    expect(failed).toHaveTextContent("Not delivered: whatsapp: the 24-hour window is closed");
+    expect(screen.getByTestId("message-status")).toHaveTextContent("Failed");
+  });
+
   it("masks PII in messages until the agent reveals it", async () => {
     renderConversation();
     const inbound = await inboundMessage();

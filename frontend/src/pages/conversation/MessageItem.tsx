@@ -230,6 +230,11 @@ export function MessageItem({
           Attachments: {attachments.join(", ")}
         </Typography>
       ) : null}
+      {!inbound && m.status === "failed" && m.error ? (
+        <Typography variant="body2" color="error" sx={{ mt: 1 }} data-testid="delivery-error">
+          Not delivered: {m.error}
+        </Typography>
+      ) : null}
       {c ? <ClassificationView c={c} /> : null}
       {c ? <AgentLabels conversationId={m.conversation_id} messageId={m.id} /> : null}
       {spans.length > 0 || (c && canLabel) ? (
