@@ -107,6 +107,10 @@ class Case:
     replay_window_s: int | None = None
     # The URL the provider calls (schemes such as Twilio's sign it).
     url: str = "https://switchboard.example.com/api/v1/webhooks/{slug}/00000000-0000-4000-8000-000000000001"
+    # What a forger without the secret sends, for schemes whose secret does not bind the body
+    # (Telegram's secret_token header): the genuine body with these headers must be refused.
+    # None: the genuine headers over a tampered body (every scheme that signs the body).
+    forge: Signer | None = None
     # A Retry-After the provider sends with its 429, when it documents one.
     rate_limit_headers: dict[str, str] = field(default_factory=lambda: {"retry-after": "7"})
     expect_retry_after: int | None = 7
