@@ -30,6 +30,9 @@ class OAuthEndpoints:
     token_url: str
     scopes: tuple[str, ...]
     extra_authorize_params: tuple[tuple[str, str], ...] = ()
+    # How the client authenticates at the token endpoint: HTTP Basic (RFC 6749's default) or
+    # client_id/client_secret form fields (HubSpot and Salesforce document the latter).
+    token_auth_method: str = "client_secret_basic"
 
 
 class ConnectorConfig(BaseModel):

@@ -63,6 +63,7 @@ def _client(spec_oauth: OAuthEndpoints, config: Any, redirect_uri: str | None) -
         # A connector's config may ask for more than its spec's scopes (an opt-in feature).
         scope=" ".join((*spec_oauth.scopes, *getattr(config, "extra_oauth_scopes", ()))),
         redirect_uri=redirect_uri,
+        token_endpoint_auth_method=spec_oauth.token_auth_method,
         timeout=20.0,
     )
 

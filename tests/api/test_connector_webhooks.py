@@ -17,7 +17,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from tests.conftest import Tenant
 from tests.fakes.http_server import serve_app
 from tests.fakes.recorder import Answer, Recorder
-from tests.ingestion.connectors.cases import Case, Inbound, now
+from tests.ingestion.connectors.cases import Case, Inbound, now, split_signed
 from tests.ingestion.connectors.test_documented_examples import CASES, _fill, _id
 
 STALE_S = 3600
@@ -55,8 +55,9 @@ async def _published(js: JetStreamContext, org: str, slug: str) -> list[dict[str
 
 
 async def _post(client: httpx.AsyncClient, url: str, row: Inbound, body: bytes,
-                headers: dict[str, str]) -> httpx.Response:  # fmt: skip
-    query = "&".join(f"{k}={v}" for k, v in row.query.items())
+                signed: dict[str, str]) -> httpx.Response:  # fmt: skip
+    headers, params = split_signed(signed)
+    query = "&".join(f"{k}={v}" for k, v in {**row.query, **params}.items())
     return await client.post(
         url + (f"?{query}" if query else ""),
         content=body,

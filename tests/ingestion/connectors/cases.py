@@ -25,7 +25,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 # (body, url, now) -> headers (lower-case names), e.g. {"x-hub-signature-256": "sha256=..."}.
+# A name starting with "?" is a query parameter instead (Salesforce's `?token=` in the endpoint
+# URL): an unsigned request carries neither.
 Signer = Callable[[bytes, str, float], dict[str, str]]
+
+
+def split_signed(signed: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, query parameters) of what a Signer returned."""
+    headers = {k.lower(): v for k, v in signed.items() if not k.startswith("?")}
+    return headers, {k[1:]: v for k, v in signed.items() if k.startswith("?")}
 
 
 def json_body(payload: Any) -> bytes:

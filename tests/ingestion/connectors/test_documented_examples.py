@@ -30,7 +30,7 @@ from store.errors import Retriable, SwitchboardError, Unauthorized
 from tests.fakes.http_server import serve_app
 from tests.fakes.recorder import Answer, Recorder
 from tests.ingestion.connectors import examples
-from tests.ingestion.connectors.cases import Case, Inbound, now
+from tests.ingestion.connectors.cases import Case, Inbound, now, split_signed
 
 STALE_S = 3600
 
@@ -82,15 +82,17 @@ def connection(case: Case, base: str = "http://127.0.0.1:9") -> Connection:
     )
 
 
-def request(case: Case, row: Inbound, body: bytes, headers: dict[str, str]) -> WebhookRequest:
+def request(case: Case, row: Inbound, body: bytes, signed: dict[str, str]) -> WebhookRequest:
+    headers, params = split_signed(signed)
+    query = {**row.query, **params}
     url = case.webhook_url()
-    if row.query:
-        url += "?" + "&".join(f"{k}={v}" for k, v in row.query.items())
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     return WebhookRequest(
         method=row.method,
         url=url,
-        headers={"content-type": row.content_type, **{k.lower(): v for k, v in headers.items()}},
-        query=dict(row.query),
+        headers={"content-type": row.content_type, **headers},
+        query=query,
         body=body,
     )
 
