@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 
 from ingestion.classifier import ClassifierBackend, InProcessClassifier
 from ingestion.connections import Connections
+from ingestion.context import ContextEnricher
 from ingestion.contract import InboundMessage
 from ingestion.outbound import OutboundDelivery
 from ingestion.pipeline.labels import LabelSync
@@ -102,9 +103,12 @@ class PipelineActor:
         js = await connect_jetstream(self.settings)
         sessions = session_factory(create_engine_from(self.settings))
         checkpoint = self._checkpoint if self.trace else None
-        labels = LabelSync(sessions, Connections(sessions, SecretBox(self.settings.secret_keys)))
+        connections = Connections(sessions, SecretBox(self.settings.secret_keys))
+        labels = LabelSync(sessions, connections)
+        # Customer facts from context connectors (orders, charges) before drafts are requested.
+        context = ContextEnricher(sessions, connections)
         processor = MessageProcessor(
-            sessions, self._classifier(), js, checkpoint=checkpoint, labels=labels
+            sessions, self._classifier(), js, checkpoint=checkpoint, labels=labels, context=context
         )
         worker = PipelineWorker(js, processor, self.worker_config)
         await worker.run(self.stopping)

@@ -20,7 +20,6 @@ from api.deps import RuntimeDep, SessionDep
 from ingestion.connections import Connections, spec_of
 from ingestion.connectors.capabilities import (
     Connection,
-    ContextFeed,
     Handshake,
     Inbound,
     WebhookAck,
@@ -28,6 +27,7 @@ from ingestion.connectors.capabilities import (
     WebhookRequest,
     WebhookVerifier,
 )
+from ingestion.context import refresh_from_webhook
 from ingestion.streams import publish
 from store.errors import NotFound
 from store.tables import Integration
@@ -91,8 +91,8 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
     await asyncio.to_thread(connector.verify, conn, incoming)
     try:
         messages = await connector.parse(conn, incoming)
-        update = await connector.context_update(conn, incoming) if isinstance(
-            connector, ContextFeed) else None  # fmt: skip
+        # Context connectors: a verified order or billing event refreshes the named contacts.
+        await refresh_from_webhook(runtime.sessions, connector, conn, incoming)
     finally:
         if conn.http is not None:
             await conn.http.aclose()
@@ -100,10 +100,6 @@ async def deliver(slug: str, integration_id: uuid.UUID, request: Request,
     for message in messages:
         await publish(js, message.subject_name(), message.model_dump_json().encode(),
                       msg_id=message.nats_msg_id())  # fmt: skip
-    if update is not None:
-        from ingestion.context import store_facts
-
-        await store_facts(runtime.sessions, conn.organization_id, slug, *update)
     now = time.monotonic()
     if now - _health_written.get(integration_id, -HEALTH_EVERY_S) >= HEALTH_EVERY_S:
         _health_written[integration_id] = now

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ingestion.classifier import ClassifierBackend
+from ingestion.context import ContextEnricher
 from ingestion.contract import InboundMessage
 from ingestion.events import emit
 from ingestion.org_models import OrgModels
@@ -64,6 +65,7 @@ class MessageProcessor:
         org_models: OrgModels | None = None,
         checkpoint: Checkpoint | None = None,
         labels: LabelSync | None = None,
+        context: ContextEnricher | None = None,
     ) -> None:
         self._inflight: dict[tuple[uuid.UUID, str], asyncio.Future[None]] = {}
         self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
@@ -73,6 +75,7 @@ class MessageProcessor:
         self.org_models = org_models or OrgModels()
         self.checkpoint = checkpoint
         self.labels = labels
+        self.context = context
 
     async def process(self, msg: InboundMessage) -> Result:
         (result,) = await self.process_many([msg])
@@ -124,6 +127,7 @@ class MessageProcessor:
             async with self.sessions() as session, session.begin():
                 rows = await store_batch(session, items)
             ids = [r.id for r in rows]
+            await self._enrich(rows)
             await self._workflows_batch(ids)
             if self.labels is not None:
                 await asyncio.gather(*(self.labels.sync(i) for i in ids))
@@ -227,6 +231,7 @@ class MessageProcessor:
             steps.append("stored")
             await self._mark(msg, "stored")
         if WORKFLOWS not in row.pipeline_steps:
+            await self._enrich([row])
             await self._workflows(row.id)
             steps.append(WORKFLOWS)
             await self._mark(msg, WORKFLOWS)
@@ -279,6 +284,14 @@ class MessageProcessor:
             assert locked is not None
             if EVENTS not in locked.pipeline_steps:
                 locked.pipeline_steps = [*locked.pipeline_steps, EVENTS]
+
+    async def _enrich(self, rows: list[Message]) -> None:
+        """Hook for context connectors (ingestion/context.py): the customer's orders and
+        billing facts land on the contact before workflows request a draft quoting them. Not a
+        step of its own: it is a cached refresh (skipped while fresh) that never raises for a
+        provider's failure, so a redelivery may simply run it again."""
+        if self.context is not None:
+            await self.context.enrich_messages(rows)
 
     async def _mark(self, msg: InboundMessage, step: str) -> None:
         if self.checkpoint is not None:

@@ -21,6 +21,14 @@ from tests.ingestion.connectors.cases import Case, Inbound, now, split_signed
 from tests.ingestion.connectors.test_documented_examples import CASES, _fill, _id
 
 STALE_S = 3600
+# Providers that read our answer: what they must get (content type, a piece of the body).
+ACKS = {
+    "salesforce": ("text/xml", b"<Ack>true</Ack>"),
+    "twilio_sms": ("text/xml", b"<Response></Response>"),
+    "twilio_whatsapp": ("text/xml", b"<Response></Response>"),
+    "plivo": ("text/xml", b"<Response></Response>"),
+    "discord": ("application/json", b'"type":4'),
+}
 # The first documented row of each connector that yields a message.
 ROWS = [
     (case, row)
@@ -103,6 +111,10 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
 
     genuine = await _post(client, path, row, row.body, headers)
     assert 200 <= genuine.status_code < 300, genuine.text
+    if case.slug in ACKS:
+        media_type, piece = ACKS[case.slug]
+        assert genuine.headers["content-type"].startswith(media_type)
+        assert piece in genuine.content.replace(b" ", b""), genuine.text
     first = await _published(js, tenant.org_id, case.slug)
     assert len(first) == row.count
 

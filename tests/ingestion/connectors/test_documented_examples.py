@@ -52,6 +52,8 @@ LOOKUPS = [c for c in CASES if c.lookup is not None]
 def _id(value: Any) -> str:
     if isinstance(value, tuple):
         return f"{value[0].slug}:{value[1].name}"
+    if isinstance(value, Inbound):
+        return value.name
     return str(getattr(value, "slug", value))
 
 
