@@ -99,17 +99,17 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
     url = f"http://testserver{path}"
     if row.query:
         url += "?" + "&".join(f"{k}={v}" for k, v in row.query.items())
-    headers = row.sign(row.body, url, now())
+    body, headers = row.signed(url, now())
 
     if case.forge is not None:
-        forged = await _post(client, path, row, row.body, case.forge(row.body, url, now()))
+        forged = await _post(client, path, row, body, case.forge(body, url, now()))
     else:
-        forged = await _post(client, path, row, row.tamper(row.body), headers)
+        forged = await _post(client, path, row, row.tamper(body), headers)
     unsigned = await _post(client, path, row, row.body, {})
     assert (forged.status_code, unsigned.status_code) == (401, 401), forged.text
     assert await _published(js, tenant.org_id, case.slug) == []
 
-    genuine = await _post(client, path, row, row.body, headers)
+    genuine = await _post(client, path, row, body, headers)
     assert 200 <= genuine.status_code < 300, genuine.text
     if case.slug in ACKS:
         media_type, piece = ACKS[case.slug]
@@ -119,11 +119,10 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
     assert len(first) == row.count
 
     if case.replay_window_s is not None:
-        stale = row.sign(row.body, url, now() - STALE_S)
-        replay = await _post(client, path, row, row.body, stale)
+        replay = await _post(client, path, row, *row.signed(url, now() - STALE_S))
         assert replay.status_code == 401, replay.text
     else:
-        replay = await _post(client, path, row, row.body, headers)
+        replay = await _post(client, path, row, body, headers)
         assert 200 <= replay.status_code < 300, replay.text
     again = await _published(js, tenant.org_id, case.slug)
     assert [m["external_id"] for m in again] == [m["external_id"] for m in first]

@@ -72,6 +72,15 @@ class Inbound:
     # For payloads that only name the message (HubSpot, Webex...): what parse() fetches, as
     # provider path -> documented JSON response, served by the suite's fake provider ({base}).
     replies: dict[str, Any] = field(default_factory=dict)
+    # Providers that sign inside the body (Mailgun's timestamp/token/signature form fields):
+    # (body, now) -> the body as the provider sends it, signature included. `body` stays the
+    # unsigned payload (what an unsigned request carries).
+    sign_body: Callable[[bytes, float], bytes] | None = None
+
+    def signed(self, url: str, at: float) -> tuple[bytes, dict[str, str]]:
+        """(body, headers) of this call as the provider makes it at time `at`."""
+        body = self.sign_body(self.body, at) if self.sign_body else self.body
+        return body, self.sign(body, url, at)
 
 
 @dataclass(frozen=True)

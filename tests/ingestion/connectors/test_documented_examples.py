@@ -139,7 +139,7 @@ async def test_documented_payload_is_verified_and_parsed(
     connector = REGISTRY[case.slug].connector()
     assert isinstance(connector, WebhookVerifier) and isinstance(connector, InboundProtocol)
     conn = connection(case, base)
-    incoming = request(case, row, row.body, row.sign(row.body, case.webhook_url(), now()))
+    incoming = request(case, row, *row.signed(case.webhook_url(), now()))
     connector.verify(conn, incoming)
     try:
         messages = await connector.parse(conn, incoming)
@@ -159,12 +159,12 @@ async def test_documented_payload_is_verified_and_parsed(
 def test_tampered_or_unsigned_payload_is_refused(case: Case, row: Inbound) -> None:
     connector = REGISTRY[case.slug].connector()
     conn = connection(case)
-    headers = row.sign(row.body, case.webhook_url(), now())
+    body, headers = row.signed(case.webhook_url(), now())
     if case.forge is not None:
-        forged = request(case, row, row.body, case.forge(row.body, case.webhook_url(), now()))
+        forged = request(case, row, body, case.forge(body, case.webhook_url(), now()))
     else:
-        tampered = row.tamper(row.body)
-        assert tampered != row.body
+        tampered = row.tamper(body)
+        assert tampered != body
         forged = request(case, row, tampered, headers)
     with pytest.raises(Unauthorized):
         connector.verify(conn, forged)
@@ -176,7 +176,7 @@ def test_tampered_or_unsigned_payload_is_refused(case: Case, row: Inbound) -> No
 def test_a_stale_signature_is_refused_where_a_timestamp_is_signed(case: Case, row: Inbound) -> None:
     connector = REGISTRY[case.slug].connector()
     conn = connection(case)
-    stale = request(case, row, row.body, row.sign(row.body, case.webhook_url(), now() - STALE_S))
+    stale = request(case, row, *row.signed(case.webhook_url(), now() - STALE_S))
     if case.replay_window_s is None:
         connector.verify(conn, stale)  # nothing signed to date it: de-duplication handles it
     else:
