@@ -30,6 +30,7 @@ from api.routing.routes import router as routing
 from api.training.routes import router as training
 from api.users.routes import router as users
 from api.webhooks.routes import router as webhooks
+from api.widget.routes import router as widget
 from api.workflows.routes import router as workflows
 
 ROUTERS: list[APIRouter] = [
@@ -54,6 +55,7 @@ ROUTERS: list[APIRouter] = [
     classify,
     inbound,
     webhooks,
+    widget,
     deadletters,
     events_ws,
     workflows,

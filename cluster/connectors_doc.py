@@ -27,6 +27,7 @@ CAPABILITY_WORDS = {
     Capability.LABELS: "labels",
     Capability.CONTEXT: "context",
     Capability.OAUTH: "OAuth",
+    Capability.LIVE_CHAT: "live chat",
 }
 ELSEWHERE = {"api": "../ingestion.md", "imap": "../ingestion.md", "yahoo": "../ingestion.md",
              "gmail": "../ingestion.md", "outlook": "../ingestion.md",

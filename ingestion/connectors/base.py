@@ -18,6 +18,7 @@ class Capability(StrEnum):
     LABELS = "labels"
     CONTEXT = "context"
     OAUTH = "oauth"
+    LIVE_CHAT = "live_chat"  # inbound over our own websocket (the website widget)
 
 
 @dataclass(frozen=True)

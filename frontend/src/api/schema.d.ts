@@ -355,6 +355,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{conversation_id}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show the visitor that an agent is typing */
+        post: operations["agent_typing_api_v1_conversations__conversation_id__typing_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deadletters": {
         parameters: {
             query?: never;
@@ -546,6 +563,23 @@ export interface paths {
          *     `ok: false`, not an error) and records the outcome in its `health`.
          */
         post: operations["test_integration_api_v1_integrations__integration_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{integration_id}/widget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to embed a widget integration */
+        get: operations["install_api_v1_integrations__integration_id__widget_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,6 +1070,40 @@ export interface paths {
         put?: never;
         /** Provider webhook deliveries */
         post: operations["deliver_api_v1_webhooks__slug___integration_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/widget/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page embedding the widget */
+        get: operations["test_page_api_v1_widget_test_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/widget/widget.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The widget SDK, embedded by customers' sites */
+        get: operations["script_api_v1_widget_widget_js_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2947,6 +3015,23 @@ export interface components {
             /** Trainer */
             trainer: string;
         };
+        /** TypingBody */
+        TypingBody: {
+            /**
+             * State
+             * @description true while the agent types, false after
+             * @default true
+             */
+            state: boolean;
+        };
+        /** TypingResult */
+        TypingResult: {
+            /**
+             * Pushed
+             * @description false for channels without a typing indicator
+             */
+            pushed: boolean;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -3107,6 +3192,22 @@ export interface components {
             channel: string;
             /** Count */
             count: number;
+        };
+        /** WidgetInstall */
+        WidgetInstall: {
+            /**
+             * Public Key
+             * @description the data-key of the snippet (public)
+             */
+            public_key: string;
+            /** Script Url */
+            script_url: string;
+            /** Snippet */
+            snippet: string;
+            /** Socket Url */
+            socket_url: string;
+            /** Test Page Url */
+            test_page_url: string;
         };
         /** WorkflowCreate */
         WorkflowCreate: {
@@ -4131,6 +4232,41 @@ export interface operations {
             };
         };
     };
+    agent_typing_api_v1_conversations__conversation_id__typing_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TypingBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypingResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_deadletters_api_v1_deadletters_get: {
         parameters: {
             query?: {
@@ -4582,6 +4718,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IntegrationTestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    install_api_v1_integrations__integration_id__widget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetInstall"];
                 };
             };
             /** @description Validation Error */
@@ -5754,6 +5921,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_page_api_v1_widget_test_get: {
+        parameters: {
+            query: {
+                /** @description the widget's key */
+                key: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    script_api_v1_widget_widget_js_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
         };

@@ -24,6 +24,7 @@ export const CAPABILITY_LABELS: Record<string, string> = {
   labels: "Labels",
   context: "Customer context",
   oauth: "OAuth",
+  live_chat: "Live chat",
 };
 
 export const AUTH_LABELS: Record<string, string> = {
