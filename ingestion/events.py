@@ -24,6 +24,7 @@ EventKind = Literal[
     "draft.created",
     "draft.failed",
     "conversation.updated",
+    "conversation.typing",  # data: {"from": "visitor", "state": bool}; ephemeral
     "budget.alert",
 ]
 

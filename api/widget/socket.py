@@ -15,12 +15,10 @@ import contextlib
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import nats
-import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -43,6 +41,7 @@ from api.widget.history import conversation_of, history
 from api.widget.visitors import Site, Visitor, VisitorTokens, resolve
 from ingestion.connections import config_of
 from ingestion.connectors.widget import SPEC, WidgetConfig, integration_for, visitor_subject
+from ingestion.events import Event, emit
 from ingestion.streams import publish
 from store.errors import BadInput, Forbidden, NotFound, Retriable, SwitchboardError
 from store.tables import Integration
@@ -254,16 +253,11 @@ class VisitorSocket:
         await self._announce_typing(state)
 
     async def _announce_typing(self, state: bool) -> None:
-        org = self.visitor.site.organization_id
-        event = {
-            "id": f"conversation.typing:{uuid.uuid4().hex}",
-            "kind": "conversation.typing",
-            "organization_id": str(org),
-            "conversation_id": str(self.conversation_id),
-            "message_id": None,
-            "data": {"from": "visitor", "state": state},
-            "occurred_at": datetime.now(UTC).isoformat(),
-        }
-        js = await self.runtime.jetstream()
-        await publish(js, f"events.{org}.conversation.typing", orjson.dumps(event),
-                      msg_id=f"ev:{event['id']}")  # fmt: skip
+        event = Event(
+            id=f"conversation.typing:{uuid.uuid4().hex}",
+            kind="conversation.typing",
+            organization_id=self.visitor.site.organization_id,
+            conversation_id=self.conversation_id,
+            data={"from": "visitor", "state": state},
+        )
+        await emit(await self.runtime.jetstream(), event)

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { components } from "../../api/schema";
 import { renderPage, signIn } from "../../test/render";
-import { apiError, http, HttpResponse, ME, server, url } from "../../test/server";
+import { apiError, http, HttpResponse, liveSocket, ME, server, url } from "../../test/server";
 import {
   AGENT,
   contact,
@@ -117,6 +117,39 @@ describe("ConversationPage", () => {
     expect(within(panel).getByTestId("draft-text")).toHaveTextContent("We have refunded it.");
     expect(await screen.findByText("Customer is a VIP, be nice.")).toBeInTheDocument();
     expect(screen.getAllByText("grace@example.com").length).toBeGreaterThan(0); // the contact card
+  });
+
+  it("shows when the customer is typing in live chat, and says so to them while the agent edits", async () => {
+    const typed: unknown[] = [];
+    server.use(
+      liveSocket.addEventListener("connection", ({ client }) => {
+        client.send(JSON.stringify({ kind: "hello", seq: 0 }));
+        client.send(
+          JSON.stringify({
+            id: "conversation.typing:1",
+            seq: 7001,
+            kind: "conversation.typing",
+            organization_id: ME.organization.id,
+            conversation_id: CONVERSATION_ID,
+            message_id: null,
+            data: { from: "visitor", state: true },
+            occurred_at: new Date().toISOString(),
+          }),
+        );
+      }),
+      http.post(url("/api/v1/conversations/:id/typing"), async ({ request }) => {
+        typed.push(await request.json());
+        return HttpResponse.json({ pushed: true });
+      }),
+    );
+    renderConversation();
+    await waitFor(() =>
+      expect(screen.getByTestId("customer-typing")).toHaveTextContent("The customer is typing…"),
+    );
+    const panel = await screen.findByTestId("draft-panel");
+    await userEvent.click(await within(panel).findByRole("button", { name: "Edit" }));
+    await userEvent.type(within(panel).getByLabelText("Reply text"), " Thanks!");
+    await waitFor(() => expect(typed).toEqual([{ state: true }])); // once: throttled
   });
 
   it("says why a reply was not delivered", async () => {

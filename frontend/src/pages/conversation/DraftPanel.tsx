@@ -24,6 +24,7 @@ import type { Draft, Message } from "./model";
 import { isInProgress, useDrafts, useMessages, useRefreshConversation } from "./queries";
 import { RejectDialog } from "./RejectDialog";
 import { useNotify } from "./toast";
+import { useAgentTyping } from "./typing";
 
 const STATUS_COLOR = {
   requested: "info",
@@ -110,6 +111,7 @@ function Review({ draft, conversationId }: { draft: Draft; conversationId: strin
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(draft.text ?? "");
   const [rejecting, setRejecting] = useState(false);
+  const typing = useAgentTyping(conversationId);
 
   const approve = useMutation({
     mutationFn: (edited: string | null) =>
@@ -152,7 +154,10 @@ function Review({ draft, conversationId }: { draft: Draft; conversationId: strin
         <TextField
           label="Reply text"
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            typing();
+          }}
           multiline
           minRows={4}
           fullWidth

@@ -8,6 +8,7 @@ import { userLabel, useUsers } from "../inbox/lookups";
 import { MessageItem } from "./MessageItem";
 import { readClassification } from "./model";
 import { useMessages } from "./queries";
+import { useCustomerTyping } from "./typing";
 
 function distinct(values: (string | null | undefined)[]): string[] {
   return [...new Set(values.filter((v): v is string => !!v))].sort();
@@ -25,6 +26,7 @@ export function Thread({
   const { query, messages } = useMessages(conversationId);
   const { byId } = useUsers();
   const me = useAuth((s) => s.user);
+  const customerTyping = useCustomerTyping(conversationId);
   const known = useMemo(() => {
     const all = messages.map((m) => readClassification(m.classification));
     return {
@@ -72,6 +74,15 @@ export function Thread({
         Messages
       </Typography>
       {body}
+      <Typography
+        role="status"
+        variant="body2"
+        color="text.secondary"
+        data-testid="customer-typing"
+        sx={{ mt: 1, minHeight: "1.5em", fontStyle: "italic" }}
+      >
+        {customerTyping ? "The customer is typing…" : ""}
+      </Typography>
       {query.isFetchNextPageError || query.isRefetchError ? (
         <Alert severity="warning" sx={{ mt: 2 }}>
           Could not load every message: {errorMessage(query.error)}

@@ -1,14 +1,11 @@
 // The organization's connected integrations: status, health, webhook URL, and actions.
 import CheckCircleIcon from "@mui/icons-material/CheckCircle";
-import ContentCopyIcon from "@mui/icons-material/ContentCopy";
 import ErrorIcon from "@mui/icons-material/Error";
 import HelpOutlineIcon from "@mui/icons-material/HelpOutline";
 import {
   Alert,
-  Box,
   Button,
   Chip,
-  IconButton,
   Stack,
   Table,
   TableBody,
@@ -16,7 +13,6 @@ import {
   TableContainer,
   TableHead,
   TableRow,
-  Tooltip,
   Typography,
 } from "@mui/material";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
@@ -25,7 +21,9 @@ import { api, errorMessage, unwrap } from "../../api/client";
 import { startOAuth } from "./ConnectDialog";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { summarize, when } from "./health";
+import { InboundUrl } from "./InboundUrl";
 import { inboundUrl, usesOAuth, type Connector, type Integration, type TestResult } from "./types";
+import { WidgetEmbed } from "./WidgetEmbed";
 
 export interface Notice {
   severity: "success" | "error" | "info";
@@ -89,30 +87,6 @@ function HealthCell({ integration, test }: { integration: Integration; test?: Te
         </Alert>
       ) : null}
     </Stack>
-  );
-}
-
-function InboundUrl({ label, url }: { label: string; url: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <Box sx={{ display: "flex", alignItems: "center", gap: 0.5, mt: 0.5 }}>
-      <Typography variant="caption" color="text.secondary" sx={{ wordBreak: "break-all" }}>
-        {label}: <code>{url}</code>
-      </Typography>
-      {navigator.clipboard ? (
-        <Tooltip title={copied ? "Copied" : `Copy ${label.toLowerCase()}`}>
-          <IconButton
-            size="small"
-            aria-label={`Copy ${label.toLowerCase()}`}
-            onClick={() => {
-              void navigator.clipboard.writeText(url).then(() => setCopied(true));
-            }}
-          >
-            <ContentCopyIcon fontSize="inherit" />
-          </IconButton>
-        </Tooltip>
-      ) : null}
-    </Box>
   );
 }
 
@@ -213,6 +187,9 @@ export function IntegrationList({ integrations, connectors, canWrite, onEdit, on
                         : ""}
                     </Typography>
                     {inbound ? <InboundUrl label={inbound.label} url={inbound.url} /> : null}
+                    {integration.type === "widget" ? (
+                      <WidgetEmbed integrationId={integration.id} />
+                    ) : null}
                   </TableCell>
                   <TableCell>
                     <Chip

@@ -63,6 +63,38 @@ describe("IntegrationsPage", () => {
     expect(within(row as HTMLElement).getByText("LOGIN failed")).toBeInTheDocument();
   });
 
+  it("shows a website widget's embed code and test page", async () => {
+    const widget = {
+      ...IMAP,
+      id: "22222222-2222-4222-8222-222222222222",
+      name: "Site chat",
+      type: "widget",
+      config: {},
+      secrets_set: [],
+      health: {},
+    };
+    const snippet = `<script src="http://localhost:3000/api/v1/widget/widget.js" data-key="wk_${widget.id}" async></script>`;
+    handlers([widget]);
+    server.use(
+      http.get(url("/api/v1/integrations/:id/widget"), () =>
+        HttpResponse.json({
+          public_key: `wk_${widget.id}`,
+          snippet,
+          script_url: "http://localhost:3000/api/v1/widget/widget.js",
+          socket_url: `ws://localhost:3000/api/v1/widget/ws?key=wk_${widget.id}`,
+          test_page_url: `http://localhost:3000/api/v1/widget/test?key=wk_${widget.id}`,
+        }),
+      ),
+    );
+    renderPage(<IntegrationsPage />);
+    const embed = await screen.findByTestId("widget-embed");
+    expect(within(embed).getByText(snippet)).toBeInTheDocument();
+    expect(within(embed).getByRole("link", { name: "try it on the test page" })).toHaveAttribute(
+      "href",
+      `http://localhost:3000/api/v1/widget/test?key=wk_${widget.id}`,
+    );
+  });
+
   it("shows an empty state and the error state", async () => {
     handlers([]);
     renderPage(<IntegrationsPage />);
