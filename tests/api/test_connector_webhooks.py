@@ -28,6 +28,7 @@ ACKS = {
     "twilio_whatsapp": ("text/xml", b"<Response></Response>"),
     "plivo": ("text/xml", b"<Response></Response>"),
     "discord": ("application/json", b'"type":4'),
+    "zulip": ("application/json", b'"response_not_required":true'),
 }
 # The first documented row of each connector that yields a message.
 ROWS = [
