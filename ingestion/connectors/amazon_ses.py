@@ -88,6 +88,8 @@ class AmazonSesConfig(ConnectorConfig):
 class AmazonSesConnector:
     """Stateless but for the process's certificate cache."""
 
+    verify_fetches_keys = True  # signing keys or certificates come over HTTP: off the loop
+
     def verify(self, conn: Connection, request: WebhookRequest) -> None:
         config = _config(conn)
         message = _sns_message(request)

@@ -71,6 +71,8 @@ class GmailConfig(OAuthConfig):
 class GmailConnector:
     """Stateless: every call is told its integration through the Connection."""
 
+    verify_fetches_keys = True  # signing keys or certificates come over HTTP: off the loop
+
     poll_interval_s: float = 60.0
 
     async def poll(self, conn: Connection) -> PollBatch:

@@ -74,6 +74,8 @@ class TeamsConfig(ConnectorConfig):
 class TeamsConnector:
     """Stateless: every call is told its bot through the Connection."""
 
+    verify_fetches_keys = True  # signing keys or certificates come over HTTP: off the loop
+
     def verify(self, conn: Connection, request: WebhookRequest) -> None:
         config = _config(conn)
         token = bearer_token(request.header("authorization"), PROVIDER)
