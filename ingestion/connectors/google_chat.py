@@ -40,6 +40,7 @@ from ingestion.connectors.jwt_auth import (
 )
 from ingestion.connectors.oauth import endpoint
 from ingestion.connectors.provider_http import call_json
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_TEXT_CHARS, InboundMessage, Party
 from store.errors import BadInput, Fatal, Unauthorized
 
@@ -142,7 +143,7 @@ def _message(
             external_id=sender.get("name"),
         ),
         text=text[:MAX_TEXT_CHARS],
-        received_at=_when(message.get("createTime") or event.get("eventTime")),
+        received_at=iso_time(message.get("createTime") or event.get("eventTime")),
         raw_ref=f"{PROVIDER}:{message['name']}",
         metadata={"space": space, "space_type": (event.get("space") or {}).get("type")},
     )
@@ -184,14 +185,6 @@ def _service_account(raw: SecretStr | None) -> tuple[str, str, str]:
     except (ValueError, KeyError, TypeError):
         raise ValueError("service_account_json must be a service-account JSON key") from None
     return email, key, str(data.get("token_uri") or TOKEN_URL)
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _config(conn: Connection) -> GoogleChatConfig:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from pydantic import Field, model_validator
@@ -36,6 +35,7 @@ from ingestion.connectors.capabilities import (
 from ingestion.connectors.oauth import OAuthConfig
 from ingestion.connectors.provider_http import raise_for_provider
 from ingestion.connectors.signing import check_fresh, check_hmac, require_header, secret_bytes
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_HTML_CHARS, MAX_TEXT_CHARS, Attachment, InboundMessage, Party
 from store.errors import BadInput, Fatal, Retriable
 
@@ -131,7 +131,7 @@ class HubSpotConnector:
         return SendResult(
             external_id=str(data.get("id") or f"{thread}:{message.message_id}"),
             thread_key=thread,
-            sent_at=_when(data.get("createdAt")),
+            sent_at=iso_time(data.get("createdAt")),
         )
 
     async def check(self, conn: Connection) -> str:
@@ -183,7 +183,7 @@ def to_message(conn: Connection, thread: str, data: Mapping[str, Any]) -> Inboun
         text=str(data.get("text") or "")[:MAX_TEXT_CHARS],
         html=str(data.get("richText") or "")[:MAX_HTML_CHARS] or None,
         attachments=[_attachment(a) for a in data.get("attachments") or []][:100],
-        received_at=_when(data.get("createdAt")),
+        received_at=iso_time(data.get("createdAt")),
         raw_ref=f"hubspot:thread/{thread}/message/{data['id']}",
         metadata={
             "channel_id": data.get("channelId"),
@@ -258,14 +258,6 @@ def _thread_id(value: str | None) -> str:
     if not text.isdigit():
         raise BadInput("hubspot: a thread id is required", code="no_thread_id")
     return text
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 SPEC = ConnectorSpec(

@@ -33,6 +33,7 @@ from ingestion.connectors.capabilities import (
 from ingestion.connectors.mime import html_to_text
 from ingestion.connectors.oauth import OAuthConfig
 from ingestion.connectors.provider_http import raise_for_provider
+from ingestion.connectors.timestamps import epoch_time
 from ingestion.contract import (
     MAX_HTML_CHARS,
     MAX_TEXT_CHARS,
@@ -109,7 +110,7 @@ class IntercomConnector:
         return SendResult(
             external_id=str(newest.get("id") or f"{conversation}:{message.message_id}"),
             thread_key=conversation,
-            sent_at=_when(newest.get("created_at")) if newest else datetime.now(UTC),
+            sent_at=epoch_time(newest.get("created_at")) if newest else datetime.now(UTC),
         )
 
     async def apply_labels(self, conn: Connection, external_id: str, labels: list[str]) -> None:
@@ -169,7 +170,7 @@ def _message(
         text=html_to_text(str(part["body"]))[:MAX_TEXT_CHARS],
         html=str(part["body"])[:MAX_HTML_CHARS],
         attachments=[_attachment(a) for a in part.get("attachments") or []][:100],
-        received_at=_when(part.get("created_at")),
+        received_at=epoch_time(part.get("created_at")),
         raw_ref=f"intercom:conversation/{conversation}/part/{part['id']}",
         metadata={"author_type": author.get("type")},
     )
@@ -220,12 +221,6 @@ def _conversation_id(value: str | None) -> str:
     if not text.isdigit():
         raise BadInput("intercom: a conversation id is required", code="no_conversation_id")
     return text
-
-
-def _when(value: Any) -> datetime:
-    if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
-    return datetime.now(UTC)
 
 
 SPEC = ConnectorSpec(

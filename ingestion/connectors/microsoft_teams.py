@@ -41,6 +41,7 @@ from ingestion.connectors.jwt_auth import (
 )
 from ingestion.connectors.oauth import endpoint
 from ingestion.connectors.provider_http import call_json
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_TEXT_CHARS, InboundMessage, Party
 from store.errors import BadInput, Fatal, Unauthorized
 
@@ -144,7 +145,7 @@ def _message(
             external_id=str(sender.get("aadObjectId") or sender["id"]),
         ),
         text=text[:MAX_TEXT_CHARS],
-        received_at=_when(activity.get("timestamp")),
+        received_at=iso_time(activity.get("timestamp")),
         raw_ref=f"{PROVIDER}:activity/{activity['id']}",
         metadata={
             "teams_user_id": sender["id"],
@@ -159,14 +160,6 @@ def _thread(thread_key: str | None) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts) or not parts[0].startswith("https://"):
         raise BadInput(f"{PROVIDER}: a thread key serviceUrl|conversation|activity is required")
     return parts[0], parts[1], parts[2]
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _config(conn: Connection) -> TeamsConfig:

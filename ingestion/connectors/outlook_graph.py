@@ -13,6 +13,7 @@ from ingestion.connectors.mime import html_to_text, message_ids
 from ingestion.connectors.oauth import endpoint
 from ingestion.connectors.oauth_api import authorized_request
 from ingestion.connectors.provider_http import raise_for_provider
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_HTML_CHARS, MAX_TEXT_CHARS, InboundMessage, Party
 from store.errors import BadInput, Retriable
 
@@ -100,7 +101,7 @@ def _needs_resync(response: httpx.Response) -> bool:
 
 def recent(item: dict[str, Any], days: int) -> bool:
     """Whether a backfilled item is within the first sync's reach."""
-    return _when(item.get("receivedDateTime")) >= datetime.now(UTC) - timedelta(days=days)
+    return iso_time(item.get("receivedDateTime")) >= datetime.now(UTC) - timedelta(days=days)
 
 
 def to_inbound(conn: Connection, item: dict[str, Any]) -> InboundMessage:
@@ -128,7 +129,7 @@ def to_inbound(conn: Connection, item: dict[str, Any]) -> InboundMessage:
         subject=(item.get("subject") or None) and str(item["subject"])[:1000],
         text=(html_to_text(content) if is_html else content)[:MAX_TEXT_CHARS],
         html=content[:MAX_HTML_CHARS] if is_html else None,
-        received_at=_when(item.get("receivedDateTime")),
+        received_at=iso_time(item.get("receivedDateTime")),
         metadata={"categories": item.get("categories") or []},
     )
 
@@ -144,11 +145,3 @@ def _party(recipient: Any) -> Party:
         email=str(email)[:320] if email and "@" in str(email) else None,
         name=str(address["name"])[:200] if address.get("name") else None,
     )
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

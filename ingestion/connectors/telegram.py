@@ -17,7 +17,6 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -32,6 +31,7 @@ from ingestion.connectors.capabilities import (
     WebhookRequest,
 )
 from ingestion.connectors.provider_http import raise_for_provider, transport_errors_are_retriable
+from ingestion.connectors.timestamps import epoch_time
 from ingestion.contract import MAX_TEXT_CHARS, Attachment, InboundMessage, Party
 from store.errors import BadInput, Fatal, Retriable
 
@@ -120,7 +120,7 @@ class TelegramConnector:
         return SendResult(
             external_id=f"{chat_id}:{sent_id}",
             thread_key=chat_id,
-            sent_at=_when(first.get("date")),
+            sent_at=epoch_time(first.get("date")),
         )
 
     def push_due(self, conn: Connection) -> bool:
@@ -182,7 +182,7 @@ def _message(
         sender=Party(external_id=str(sender["id"]), name=_name(sender)),
         text=text[:MAX_TEXT_CHARS],
         attachments=attachments,
-        received_at=_when(item.get("edit_date") if edited else item.get("date")),
+        received_at=epoch_time(item.get("edit_date") if edited else item.get("date")),
         raw_ref=f"telegram:update/{update_id}",
         metadata={key: value for key, value in metadata.items() if value is not None},
     )
@@ -282,12 +282,6 @@ def _fingerprint(config: TelegramConfig) -> str:
     """Which bot and secret the webhook was registered with (a digest: state is not sealed)."""
     material = f"{config.bot_token.get_secret_value()}\n{config.secret_token.get_secret_value()}"
     return hashlib.sha256(material.encode()).hexdigest()[:32]
-
-
-def _when(value: Any) -> datetime:
-    if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
-    return datetime.now(UTC)
 
 
 def _config(conn: Connection) -> TelegramConfig:

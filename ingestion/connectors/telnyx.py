@@ -30,6 +30,7 @@ from ingestion.connectors.capabilities import (
 )
 from ingestion.connectors.provider_http import call_json
 from ingestion.connectors.signing import check_fresh, require_header
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_TEXT_CHARS, Attachment, InboundMessage, Party
 from store.errors import BadInput, Fatal, Unauthorized
 
@@ -130,18 +131,10 @@ def _message(conn: Connection, payload: dict[str, Any], sender: str) -> InboundM
         subject=payload.get("subject") or None,
         text=str(payload.get("text") or "")[:MAX_TEXT_CHARS],
         attachments=media,
-        received_at=_when(payload.get("received_at")),
+        received_at=iso_time(payload.get("received_at")),
         raw_ref=f"{PROVIDER}:message/{payload['id']}",
         metadata={"type": payload.get("type"), "to": to[0] if to else None},
     )
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _config(conn: Connection) -> TelnyxConfig:

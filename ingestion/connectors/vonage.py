@@ -30,6 +30,7 @@ from ingestion.connectors.capabilities import (
 from ingestion.connectors.jwt_auth import bearer_token, check_hash_claim, decode_hmac
 from ingestion.connectors.provider_http import call_json
 from ingestion.connectors.signing import same
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_TEXT_CHARS, Attachment, InboundMessage, Party
 from store.errors import BadInput, Fatal, Unauthorized
 
@@ -109,7 +110,7 @@ def _message(conn: Connection, payload: dict[str, Any]) -> InboundMessage:
         recipients=[Party(external_id=ours)],
         text=str(text)[:MAX_TEXT_CHARS],
         attachments=[_attachment(kind, media)] if isinstance(media, dict) else [],
-        received_at=_when(payload.get("timestamp")),
+        received_at=iso_time(payload.get("timestamp")),
         raw_ref=f"{PROVIDER}:message/{payload['message_uuid']}",
         metadata={"vonage_channel": channel, "message_type": kind},
     )
@@ -125,14 +126,6 @@ def _address(thread_key: str | None) -> tuple[str, str, str]:
     if channel not in CHANNELS or not ours or not customer:
         raise BadInput(f"{PROVIDER}: a thread key channel:ours:customer is required")
     return channel, ours, customer
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 async def _call(conn: Connection, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

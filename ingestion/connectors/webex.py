@@ -13,7 +13,6 @@ spaces and `roomId:parentId` for threads in group spaces.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -27,6 +26,7 @@ from ingestion.connectors.capabilities import (
 )
 from ingestion.connectors.provider_http import call_json
 from ingestion.connectors.signing import check_hmac, secret_bytes
+from ingestion.connectors.timestamps import iso_time
 from ingestion.contract import MAX_TEXT_CHARS, Attachment, InboundMessage, Party
 from store.errors import BadInput, Fatal
 
@@ -84,7 +84,7 @@ class WebexConnector:
         return SendResult(
             external_id=str(data["id"]),
             thread_key=message.thread_key,
-            sent_at=_when(data.get("created")),
+            sent_at=iso_time(data.get("created")),
         )
 
     async def check(self, conn: Connection) -> str:
@@ -114,18 +114,10 @@ def _message(conn: Connection, message: dict[str, Any]) -> InboundMessage:
             Attachment(filename=f"file-{index}", ref=str(url))
             for index, url in enumerate(message.get("files") or [])
         ][:100],
-        received_at=_when(message.get("created")),
+        received_at=iso_time(message.get("created")),
         raw_ref=f"{PROVIDER}:message/{own_id}",
         metadata={"room_type": message.get("roomType")},
     )
-
-
-def _when(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 async def _call(conn: Connection, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
