@@ -56,6 +56,8 @@ export const liveSocket = ws.link("ws://localhost:3000/api/v1/ws");
 
 export const server = setupServer(
   http.get(url("/api/v1/me"), () => HttpResponse.json(ME)),
+  // The agent's typing indicator, sent while a reply is edited: best effort, unanswered.
+  http.post(url("/api/v1/conversations/:id/typing"), () => HttpResponse.json({ pushed: false })),
   liveSocket.addEventListener("connection", () => undefined),
 );
 export { http, HttpResponse };

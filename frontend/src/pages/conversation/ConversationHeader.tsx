@@ -35,6 +35,7 @@ import {
 import { SlaChip } from "../inbox/InboxTable";
 import { userLabel, useUsers } from "../inbox/lookups";
 import { keys } from "./queries";
+import { TemplateDialog } from "./TemplateDialog";
 import { useNotify } from "./toast";
 
 type Update = components["schemas"]["ConversationUpdate"];
@@ -148,6 +149,8 @@ export function ConversationHeader({
   const client = useQueryClient();
   const notify = useNotify();
   const [snoozing, setSnoozing] = useState(false);
+  const [templating, setTemplating] = useState(false);
+  const canReply = useCan("write:messages");
 
   const patch = useMutation({
     mutationFn: ({ body }: { body: Update; done: string }) =>
@@ -259,6 +262,11 @@ export function ConversationHeader({
               Assign to me
             </Button>
           ) : null}
+          {canReply && c.channel === "whatsapp" ? (
+            <Button variant="outlined" onClick={() => setTemplating(true)}>
+              Send template
+            </Button>
+          ) : null}
         </Box>
       ) : (
         <Box sx={{ display: "flex", gap: 1, flexWrap: "wrap" }} aria-label="Conversation details">
@@ -267,6 +275,9 @@ export function ConversationHeader({
           <Chip variant="outlined" label={`Assignee: ${assigneeName}`} />
         </Box>
       )}
+      {templating ? (
+        <TemplateDialog conversationId={c.id} onClose={() => setTemplating(false)} />
+      ) : null}
       {snoozing ? (
         <SnoozeDialog
           open

@@ -152,6 +152,54 @@ describe("ConversationPage", () => {
     await waitFor(() => expect(typed).toEqual([{ state: true }])); // once: throttled
   });
 
+  it("sends an approved WhatsApp template, checking its name and language first", async () => {
+    current.conversation = conversation({ channel: "whatsapp" });
+    server.use(
+      http.post(url("/api/v1/conversations/:id/messages"), async ({ request }) => {
+        record("message", await request.json());
+        return HttpResponse.json(message({ id: OUTBOUND_ID, direction: "outbound" }), {
+          status: 201,
+        });
+      }),
+    );
+    renderConversation();
+    await userEvent.click(await screen.findByRole("button", { name: "Send template" }));
+    const dialog = await screen.findByRole("dialog", { name: "Send an approved template" });
+    await userEvent.type(within(dialog).getByLabelText(/^Template name/), "Order Update");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Send template" }));
+    expect(
+      within(dialog).getByText("Lower-case letters, digits and _ (as approved)"),
+    ).toBeVisible();
+    expect(bodies["message"]).toBeUndefined();
+    const name = within(dialog).getByLabelText(/^Template name/);
+    await userEvent.clear(name);
+    await userEvent.type(name, "order_update");
+    await userEvent.type(within(dialog).getByLabelText(/^Body parameters/), "1042{enter}Friday");
+    await userEvent.type(within(dialog).getByLabelText(/^What it says/), "Order 1042 ships Friday");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Send template" }));
+    await waitFor(() =>
+      expect(bodies["message"]).toEqual([
+        {
+          text: "Order 1042 ships Friday",
+          template: {
+            name: "order_update",
+            language: "en_US",
+            components: [
+              {
+                type: "body",
+                parameters: [
+                  { type: "text", text: "1042" },
+                  { type: "text", text: "Friday" },
+                ],
+              },
+            ],
+          },
+        },
+      ]),
+    );
+    expect(await screen.findByText("Template queued")).toBeInTheDocument();
+  });
+
   it("says why a reply was not delivered", async () => {
     server.use(
       http.get(url("/api/v1/conversations/:id/messages"), () =>
