@@ -18,6 +18,7 @@ from api.integrations.schemas import (
 )
 from api.pagination import Cursor, Limit
 from api.schemas import ListResponse
+from api.webhooks.routes import forget_integration
 from ingestion.connectors.registry import catalogue
 from store.pagination import paginate
 from store.scoped import get_scoped, scoped
@@ -112,6 +113,7 @@ async def update_integration(
         body=body,
         client=client,
     )
+    forget_integration(integration_id)  # the webhook route's decrypted copy is stale now
     return service.to_read(row, runtime.secret_box)
 
 
@@ -139,3 +141,4 @@ async def delete_integration(
     integration_id: uuid.UUID, principal: CanWrite, session: SessionDep, client: ClientDep
 ) -> None:
     await service.delete(session, principal=principal, integration_id=integration_id, client=client)
+    forget_integration(integration_id)

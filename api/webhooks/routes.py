@@ -59,7 +59,8 @@ async def _open(
 ) -> tuple[Any, Connection]:
     """The connector and a fresh Connection for one call. The decrypted integration is kept
     CACHE_TTL_S per process (as the API channel does), so a busy channel costs no database
-    read per call; a paused or edited integration takes effect within that time."""
+    read per call. An edit through this process's API applies at once (`forget_integration`);
+    other ingress replicas see it within CACHE_TTL_S."""
     cached = _OPENED.get(integration_id)
     if cached is None or time.monotonic() - cached[0] > CACHE_TTL_S:
         row = await session.get(Integration, integration_id)
@@ -76,6 +77,12 @@ async def _open(
         raise NotFound("integration not found")
     conn = dataclasses.replace(template, http=None, state=dict(template.state))
     return REGISTRY[kind].connector(), conn
+
+
+def forget_integration(integration_id: uuid.UUID) -> None:
+    """An edited, paused or deleted integration: this process reads it afresh on its next call
+    (other ingress replicas within CACHE_TTL_S)."""
+    _OPENED.pop(integration_id, None)
 
 
 def _forgetting(

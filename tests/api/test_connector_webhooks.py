@@ -134,3 +134,35 @@ async def test_a_webhook_for_another_organizations_integration_type_is_404(
 ) -> None:
     r = await client.post(f"/api/v1/webhooks/slack/{uuid.uuid4()}", content=b"{}")
     assert r.status_code == 404
+
+
+async def test_an_edited_secret_or_a_pause_applies_to_the_very_next_call(
+    client: httpx.AsyncClient, tenant: Tenant, js: JetStreamContext
+) -> None:
+    from slack_sdk.signature import SignatureVerifier
+
+    from tests.ingestion.connectors.examples import slack
+
+    case, row = slack.CASES[0], slack.CASES[0].inbound[0]
+    body = {"name": "Slack", "type": "slack", "config": case.config}
+    made = await client.post("/api/v1/integrations", headers=tenant.headers, json=body)
+    iid = made.json()["id"]
+    path = f"/api/v1/webhooks/slack/{iid}"
+
+    def signed(secret: str) -> dict[str, str]:
+        stamp = str(int(now()))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=row.body)
+        return {"x-slack-request-timestamp": stamp, "x-slack-signature": signature or ""}
+
+    assert (await _post(client, path, row, row.body, signed(slack.SIGNING_SECRET))).is_success
+    rotated = "0123456789abcdef0123456789abcdef"
+    edit = await client.patch(f"/api/v1/integrations/{iid}", headers=tenant.headers,
+                              json={"config": {"signing_secret": rotated}})  # fmt: skip
+    assert edit.status_code == 200, edit.text
+    old = await _post(client, path, row, row.body, signed(slack.SIGNING_SECRET))
+    assert old.status_code == 401
+    assert (await _post(client, path, row, row.body, signed(rotated))).is_success
+    paused = await client.patch(f"/api/v1/integrations/{iid}", headers=tenant.headers,
+                                json={"status": "paused"})  # fmt: skip
+    assert paused.status_code == 200
+    assert (await _post(client, path, row, row.body, signed(rotated))).status_code == 404
