@@ -9,16 +9,15 @@ import uuid
 from collections.abc import Iterator
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from tests.conftest import Tenant
 from tests.fakes.http_server import serve_app
 from tests.fakes.recorder import Answer, Recorder
 from tests.ingestion.connectors.cases import Case, Inbound, now, split_signed
 from tests.ingestion.connectors.test_documented_examples import CASES, _fill, _id
+from tests.jetstream import published
 
 STALE_S = 3600
 # Providers that read our answer: what they must get (content type, a piece of the body).
@@ -44,23 +43,6 @@ def provider() -> Iterator[tuple[Recorder, str]]:
     recorder = Recorder()
     with serve_app(recorder.app()) as base:
         yield recorder, base
-
-
-async def _published(js: JetStreamContext, org: str, slug: str) -> list[dict[str, object]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{org}.{slug}",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(50, timeout=0.5)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
 
 
 async def _post(client: httpx.AsyncClient, url: str, row: Inbound, body: bytes,
@@ -108,7 +90,7 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
         forged = await _post(client, path, row, row.tamper(body), headers)
     unsigned = await _post(client, path, row, row.body, {})
     assert (forged.status_code, unsigned.status_code) == (401, 401), forged.text
-    assert await _published(js, tenant.org_id, case.slug) == []
+    assert await published(js, tenant.org_id, case.slug) == []
 
     genuine = await _post(client, path, row, body, headers)
     assert 200 <= genuine.status_code < 300, genuine.text
@@ -116,7 +98,7 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
         media_type, piece = ACKS[case.slug]
         assert genuine.headers["content-type"].startswith(media_type)
         assert piece in genuine.content.replace(b" ", b""), genuine.text
-    first = await _published(js, tenant.org_id, case.slug)
+    first = await published(js, tenant.org_id, case.slug)
     assert len(first) == row.count
 
     if case.replay_window_s is not None:
@@ -125,7 +107,7 @@ async def test_genuine_is_published_once_forged_and_replayed_are_refused(
     else:
         replay = await _post(client, path, row, body, headers)
         assert 200 <= replay.status_code < 300, replay.text
-    again = await _published(js, tenant.org_id, case.slug)
+    again = await published(js, tenant.org_id, case.slug)
     assert [m["external_id"] for m in again] == [m["external_id"] for m in first]
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from api.runtime import Runtime
 from tests.conftest import Tenant
@@ -26,6 +25,7 @@ from tests.fakes.zendesk import (
     comment_added_event,
     signed_headers,
 )
+from tests.jetstream import published
 
 SIGNING = "c2lnbmluZy1zZWNyZXQtZm9yLXRlc3Rz"
 
@@ -62,21 +62,8 @@ async def _zendesk_integration(client: httpx.AsyncClient, tenant: Tenant, base: 
     return str(r.json()["id"])
 
 
-async def _inbound(js: JetStreamContext, tenant: Tenant) -> list[dict[str, object]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.zendesk",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(10, timeout=1.0)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
+async def _inbound(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
+    return await published(js, tenant.org_id, "zendesk")
 
 
 async def test_a_signed_zendesk_webhook_is_published_and_a_forged_one_is_401(

@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from ingestion.connectors.capabilities import Connection, OutboundMessage, WebhookRequest
@@ -33,6 +31,7 @@ from tests.fakes.hubspot import (
     new_message_event,
     signed_headers,
 )
+from tests.jetstream import published
 
 URL = "https://sb.example/api/v1/webhooks/hubspot/00000000-0000-4000-8000-000000000001"
 
@@ -149,7 +148,10 @@ def test_webhook_url_names_the_signed_uri_behind_a_proxy() -> None:
     conn, connector = _conn("http://127.0.0.1:9", webhook_url=public), SPEC.connector()
     body = batch()
     seen_by_us = "http://10.0.0.5:8000/api/v1/webhooks/hubspot/abc"
-    connector.verify(conn, _request(body, signed_headers(CLIENT_SECRET, public, body), seen_by_us))
+    request = _request(body, signed_headers(CLIENT_SECRET, public, body), seen_by_us)
+    assert connector.verify(conn, request) is None  # checked against the configured URL
+    with pytest.raises(Unauthorized):  # without it, the URL we saw is not the one HubSpot signed
+        connector.verify(_conn("http://127.0.0.1:9"), request)
 
 
 async def test_a_reply_goes_to_the_thread_channel_and_its_echo_is_ignored(
@@ -212,20 +214,7 @@ def test_config_needs_the_signing_secret_and_an_agent_actor() -> None:
 
 
 async def _inbound(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.hubspot",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(10, timeout=1.0)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
+    return await published(js, tenant.org_id, "hubspot")
 
 
 async def test_the_webhook_route_publishes_a_signed_batch_once_and_refuses_a_forged_one(

@@ -9,10 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from ingestion.connectors.capabilities import Connection, OutboundMessage, WebhookRequest
@@ -38,6 +36,7 @@ from tests.fakes.meta import (
     wa_text,
     whatsapp_webhook,
 )
+from tests.jetstream import published
 
 WA_ID = "16505551234"
 PSID = "6845910432145612"
@@ -368,19 +367,7 @@ def test_config_is_validated() -> None:
 
 
 async def _published(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.whatsapp",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        return [orjson.loads(m.data) for m in await sub.fetch(10, timeout=1.0)]
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
+    return await published(js, tenant.org_id, "whatsapp")
 
 
 async def test_the_webhook_route_handshakes_verifies_and_publishes_once(

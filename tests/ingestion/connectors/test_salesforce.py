@@ -10,10 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from ingestion.connectors import salesforce_soap
@@ -32,6 +30,7 @@ from tests.fakes.salesforce import (
     outbound_message,
 )
 from tests.ingestion.connectors.examples import salesforce as documented
+from tests.jetstream import published
 
 TOKEN = "a-shared-token-0123456789"
 
@@ -158,7 +157,10 @@ def test_another_orgs_message_or_a_missing_token_is_refused() -> None:
 
 def test_a_15_character_org_id_accepts_the_18_character_one_salesforce_sends() -> None:
     conn = _conn(SalesforceFake(), "http://127.0.0.1:9", organization_id=ORG_ID[:15])
-    SPEC.connector().verify(conn, _request(documented.OUTBOUND_MESSAGE))
+    assert SPEC.connector().verify(conn, _request(documented.OUTBOUND_MESSAGE)) is None
+    other = _conn(SalesforceFake(), "http://127.0.0.1:9", organization_id="00D5e000000ZZ9z")
+    with pytest.raises(Unauthorized, match="OrganizationId"):  # the 15 characters still count
+        SPEC.connector().verify(other, _request(documented.OUTBOUND_MESSAGE))
 
 
 def test_dtds_and_entities_are_refused_before_anything_expands() -> None:
@@ -293,20 +295,7 @@ def test_config_is_validated_when_the_integration_is_created() -> None:
 
 
 async def _inbound(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.salesforce",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(10, timeout=1.0)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
+    return await published(js, tenant.org_id, "salesforce")
 
 
 async def test_the_webhook_route_answers_the_soap_ack_and_publishes_once(

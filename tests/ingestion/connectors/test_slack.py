@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from ingestion.connectors.capabilities import Connection, OutboundMessage, WebhookRequest
@@ -33,6 +31,7 @@ from tests.fakes.slack import (
     signed_headers,
     url_verification,
 )
+from tests.jetstream import published
 
 
 @pytest.fixture
@@ -261,20 +260,7 @@ def test_config_refuses_what_slack_would_not_issue(config: dict[str, str]) -> No
 
 
 async def _published(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.slack",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(10, timeout=0.5)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
+    return await published(js, tenant.org_id, "slack")
 
 
 async def test_the_webhook_route_verifies_answers_the_challenge_and_dedupes_retries(

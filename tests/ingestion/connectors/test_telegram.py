@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import SecretStr, ValidationError
 
 from api.runtime import Runtime
@@ -35,6 +33,7 @@ from tests.fakes.telegram import (
     update,
 )
 from tests.ingestion.conftest import make_org
+from tests.jetstream import published
 
 
 @pytest.fixture
@@ -290,20 +289,7 @@ def test_config_refuses_tokens_telegram_would_refuse(config: dict[str, str]) -> 
 
 
 async def _published(js: JetStreamContext, tenant: Tenant) -> list[dict[str, Any]]:
-    sub = await js.pull_subscribe(
-        f"inbound.{tenant.org_id}.telegram",
-        stream="INBOUND",
-        config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.ALL, mem_storage=True, inactive_threshold=10.0
-        ),
-    )
-    try:
-        msgs = await sub.fetch(10, timeout=0.5)
-    except TimeoutError:
-        return []
-    finally:
-        await sub.unsubscribe()
-    return [orjson.loads(m.data) for m in msgs]
+    return await published(js, tenant.org_id, "telegram")
 
 
 async def test_the_webhook_route_publishes_once_and_refuses_a_wrong_secret(
